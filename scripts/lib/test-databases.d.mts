@@ -1,0 +1,1 @@
+export function startDatabaseProvisioner(): Promise<{ kind: string; url: string; close(): Promise<void> }>;

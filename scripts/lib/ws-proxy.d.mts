@@ -1,0 +1,4 @@
+export function startWsProxy(opts?: {
+  port?: number;
+  host?: string;
+}): Promise<{ port: number; close(): Promise<void> }>;

@@ -1,0 +1,39 @@
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import * as schema from "./schema";
+
+export type Db = NeonDatabase<typeof schema>;
+
+export interface DbHandle {
+  db: Db;
+  /** Ends the pool; call it through ctx.waitUntil so the response is not held up. */
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  url: string;
+  /** host:port of the local WebSocket→TCP proxy; empty in production (Neon speaks WebSocket). */
+  wsProxy: string;
+  poolMax: number;
+}
+
+/** A pool lives inside one invocation: Workers cannot share sockets across requests. */
+export function openDb({ url, wsProxy, poolMax }: DbOptions): DbHandle {
+  if (wsProxy) {
+    neonConfig.wsProxy = (host, port) => `${wsProxy}/v2?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.pipelineTLS = false;
+  }
+  const pool = new Pool({ connectionString: url, max: poolMax });
+  // An idle client dying must not become an unhandled error event; the next query reconnects.
+  pool.on("error", () => {});
+  let ended: Promise<void> | undefined;
+  return {
+    db: drizzle({ client: pool, schema }),
+    close: () => {
+      ended ??= pool.end().catch(() => {});
+      return ended;
+    },
+  };
+}

@@ -1,0 +1,335 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+// Every writer (storefront included) may omit ids: the database makes them.
+const id = () => text("id").primaryKey().default(sql`gen_random_uuid()::text`);
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+
+export const orderStatus = pgEnum("order_status", [
+  "PENDING",
+  "CONFIRMED",
+  "PROCESSING",
+  "SHIPPED",
+  "DELIVERED",
+  "CANCELLED",
+  "RETURN_REQUESTED",
+  "RETURN_APPROVED",
+  "REFUNDED",
+]);
+export const paymentStatus = pgEnum("payment_status", ["PENDING", "CAPTURED", "FAILED", "REFUNDED"]);
+
+/** Orders that count as a sale (CONTRACT §1). */
+export const SALE_STATUSES = ["CONFIRMED", "PROCESSING", "SHIPPED", "DELIVERED"] as const;
+
+// ── Storefront tables ────────────────────────────────────────────────────────
+
+export const users = pgTable(
+  "users",
+  {
+    id: id(),
+    email: text("email").notNull().unique(),
+    name: text("name"),
+    isVerified: boolean("is_verified").notNull().default(false),
+    isAdmin: boolean("is_admin").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // cleanup-unverified-users scans only never-verified accounts by age.
+    index("users_unverified_created_idx").on(t.createdAt).where(sql`${t.isVerified} = false`),
+    index("users_admin_idx").on(t.id).where(sql`${t.isAdmin} = true`),
+  ],
+);
+
+export const products = pgTable(
+  "products",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    sku: text("sku").notNull().unique(),
+    price: integer("price").notNull(),
+    stock: integer("stock").notNull().default(0),
+    lowStockThreshold: integer("low_stock_threshold"),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("products_active_stock_idx").on(t.stock).where(sql`${t.isActive} = true`)],
+);
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: id(),
+    orderNumber: text("order_number").notNull().unique(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: orderStatus("status").notNull().default("PENDING"),
+    totalAmount: integer("total_amount").notNull(),
+    currency: text("currency").notNull().default("INR"),
+    trackingNumber: text("tracking_number"),
+    razorpayOrderId: text("razorpay_order_id").unique(),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("orders_user_idx").on(t.userId),
+    // daily-sales-report: one range scan per day, covering the figures it sums.
+    index("orders_created_status_idx").on(t.createdAt, t.status, t.totalAmount),
+  ],
+);
+
+export const orderItems = pgTable(
+  "order_items",
+  {
+    id: id(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    quantity: integer("quantity").notNull(),
+    unitPrice: integer("unit_price").notNull(),
+  },
+  (t) => [index("order_items_order_idx").on(t.orderId), index("order_items_product_idx").on(t.productId)],
+);
+
+export const inventoryLocks = pgTable(
+  "inventory_locks",
+  {
+    id: id(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    orderId: text("order_id").references(() => orders.id, { onDelete: "cascade" }),
+    // Extension: the shopper holding a cart lock, so an account cleanup takes its locks along.
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    quantity: integer("quantity").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("inventory_locks_quantity_positive", sql`${t.quantity} > 0`),
+    index("inventory_locks_expires_idx").on(t.expiresAt),
+    index("inventory_locks_product_expires_idx").on(t.productId, t.expiresAt),
+    index("inventory_locks_order_idx").on(t.orderId),
+    index("inventory_locks_user_idx").on(t.userId),
+  ],
+);
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: id(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    status: paymentStatus("status").notNull().default("PENDING"),
+    transactionId: text("transaction_id").notNull(),
+    razorpayPaymentId: text("razorpay_payment_id"),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull().default("INR"),
+    method: text("method"),
+    failureReason: text("failure_reason"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    // Extensions owned by the worker.
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    needsReview: boolean("needs_review").notNull().default(false),
+    reviewReason: text("review_reason"),
+    lastCheckedAt: ts("last_checked_at"),
+  },
+  (t) => [
+    index("payments_order_idx").on(t.orderId),
+    index("payments_transaction_idx").on(t.transactionId),
+    index("payments_razorpay_payment_idx").on(t.razorpayPaymentId),
+    // reconcile-stale-payments: oldest PENDING first, never touching settled rows.
+    index("payments_pending_created_idx").on(t.createdAt).where(sql`${t.status} = 'PENDING'`),
+    index("payments_created_status_idx").on(t.createdAt, t.status),
+  ],
+);
+
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: id(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    title: text("title").notNull(),
+    message: text("message").notNull(),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>(),
+    isRead: boolean("is_read").notNull().default(false),
+    createdAt: createdAt(),
+    // Extension: makes "told once" a constraint, not a hope (null for storefront rows).
+    dedupeKey: text("dedupe_key").unique(),
+  },
+  (t) => [
+    index("notifications_user_idx").on(t.userId),
+    // cleanup-read-notifications: only read rows, by age.
+    index("notifications_read_created_idx").on(t.createdAt).where(sql`${t.isRead} = true`),
+  ],
+);
+
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    id: id(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("password_resets_user_idx").on(t.userId),
+    index("password_resets_expires_idx").on(t.expiresAt),
+    index("password_resets_used_idx").on(t.usedAt).where(sql`${t.usedAt} is not null`),
+  ],
+);
+
+// ── Worker tables ────────────────────────────────────────────────────────────
+
+export const cronRuns = pgTable(
+  "cron_runs",
+  {
+    id: id(),
+    taskName: text("task_name").notNull(),
+    scheduledAt: ts("scheduled_at").notNull(),
+    status: text("status").notNull(),
+    startedAt: ts("started_at").notNull().defaultNow(),
+    finishedAt: ts("finished_at"),
+    durationMs: integer("duration_ms"),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    // Extensions: who fired it, the claim that owns it, and how often the slot fired again.
+    trigger: text("trigger").notNull().default("cron"),
+    claimToken: text("claim_token"),
+    attempt: integer("attempt").notNull().default(1),
+    duplicateFires: integer("duplicate_fires").notNull().default(0),
+    takeovers: integer("takeovers").notNull().default(0),
+    dryRun: boolean("dry_run").notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("cron_runs_task_slot_uq").on(t.taskName, t.scheduledAt),
+    index("cron_runs_started_idx").on(t.startedAt),
+    check("cron_runs_status_check", sql`${t.status} in ('running', 'succeeded', 'failed', 'skipped')`),
+  ],
+);
+
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: id(),
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    receivedAt: ts("received_at").notNull().defaultNow(),
+    processedAt: ts("processed_at"),
+    outcome: text("outcome"),
+  },
+  (t) => [
+    uniqueIndex("webhook_events_provider_event_uq").on(t.provider, t.eventId),
+    check("webhook_events_provider_check", sql`${t.provider} in ('razorpay', 'courier')`),
+  ],
+);
+
+/** Settings that take effect without a redeploy; one row per task plus the '*' row for the shop. */
+export const taskSettings = pgTable("task_settings", {
+  taskName: text("task_name").primaryKey(),
+  paused: boolean("paused").notNull().default(false),
+  scheduleOverride: text("schedule_override"),
+  settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** Outbox of order events, filled by a trigger on orders in the writer's own transaction. */
+export const orderEvents = pgTable(
+  "order_events",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    orderId: text("order_id").notNull(),
+    eventType: text("event_type").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    createdAt: createdAt(),
+    deliveredAt: ts("delivered_at"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("order_events_pending_idx").on(t.seq).where(sql`${t.deliveredAt} is null`)],
+);
+
+/** Every email the worker sends, keyed by what it is, so a retry can never send it twice. */
+export const emails = pgTable(
+  "emails",
+  {
+    id: id(),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    kind: text("kind").notNull(),
+    toAddresses: text("to_addresses").array().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: text("status").notNull().default("queued"),
+    providerId: text("provider_id"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    enqueuedAt: ts("enqueued_at"),
+    sentAt: ts("sent_at"),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("emails_status_created_idx").on(t.status, t.createdAt),
+    check("emails_status_check", sql`${t.status} in ('queued', 'sent', 'failed', 'dead')`),
+  ],
+);
+
+/** What check-low-stock last told the admins about each product. */
+export const lowStockState = pgTable("low_stock_state", {
+  productId: text("product_id")
+    .primaryKey()
+    .references(() => products.id, { onDelete: "cascade" }),
+  lastAvailable: integer("last_available").notNull(),
+  lastAlertedAt: ts("last_alerted_at").notNull(),
+});
+
+/** One row per shop day reported: the ledger that makes the daily report exactly-once. */
+export const salesReports = pgTable("sales_reports", {
+  reportDate: date("report_date", { mode: "string" }).primaryKey(),
+  figures: jsonb("figures").$type<Record<string, unknown>>().notNull(),
+  emailKey: text("email_key").notNull(),
+  createdAt: createdAt(),
+});
+
+/** Operational incidents (missed slot, failing task, slow run): one alert when opened, one when cleared. */
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: id(),
+    key: text("key").notNull(),
+    kind: text("kind").notNull(),
+    taskName: text("task_name"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    openedAt: ts("opened_at").notNull(),
+    resolvedAt: ts("resolved_at"),
+  },
+  (t) => [uniqueIndex("incidents_open_key_uq").on(t.key).where(sql`${t.resolvedAt} is null`)],
+);

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { AppError } from "./errors";
+
+/** Secrets the Worker cannot do its work without; each is checked where it is first needed. */
+export type SecretName =
+  | "DATABASE_URL"
+  | "RAZORPAY_KEY_ID"
+  | "RAZORPAY_KEY_SECRET"
+  | "RAZORPAY_WEBHOOK_SECRET"
+  | "RESEND_API_KEY"
+  | "ADMIN_TOKEN"
+  | "COURIER_WEBHOOK_TOKEN";
+
+export function requireSecret(env: Env, name: SecretName): string {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new AppError(
+      "config_missing",
+      `${name} is not set: add it with \`wrangler secret put ${name}\` (locally in .dev.vars or the environment)`,
+    );
+  }
+  return value;
+}
+
+const emailList = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.email()));
+
+const timeZone = z
+  .string()
+  .default("Asia/Kolkata")
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en-IN", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not an IANA time zone");
+
+const optionalUrl = z
+  .string()
+  .default("")
+  .transform((s) => s.trim())
+  .pipe(z.union([z.literal(""), z.url()]));
+
+const ConfigSchema = z.object({
+  RAZORPAY_API_BASE: z.url().default("https://api.razorpay.com"),
+  RESEND_API_BASE: z.url().default("https://api.resend.com"),
+  BUSINESS_TIMEZONE: timeZone,
+  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
+  EMAIL_FROM: z.string().min(3).default("ORA Jewellery <orders@ora-jewellery.example>"),
+  ADMIN_EMAIL: emailList,
+  ALERT_WEBHOOK_URL: optionalUrl,
+  DB_WS_PROXY: z.string().default(""),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(6).default(3),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses the non-secret settings; a bad value names the variable instead of failing later. */
+export function loadConfig(env: Env): Config {
+  const raw = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => {
+      const v = (env as unknown as Record<string, unknown>)[k];
+      return [k, v === "" && k !== "ADMIN_EMAIL" && k !== "ALERT_WEBHOOK_URL" && k !== "DB_WS_PROXY" ? undefined : v];
+    }),
+  );
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new AppError("config_missing", `invalid configuration: ${issues}`);
+  }
+  return parsed.data;
+}

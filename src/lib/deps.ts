@@ -1,0 +1,43 @@
+import { type Db, openDb } from "../db/client";
+import { type Config, loadConfig, requireSecret } from "./config";
+import { createLogger, type Logger } from "./log";
+
+export type Clock = () => Date;
+
+/** Everything a task, route or consumer needs; built once per invocation at the edge. */
+export interface AppDeps {
+  env: Env;
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** Wall clock, injected so tests can move time; tasks get their slot time separately. */
+  clock: Clock;
+  emailQueue: Queue;
+  fetch: typeof fetch;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  clock?: Clock;
+  fetch?: typeof fetch;
+  log?: Logger;
+}
+
+export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
+  const config = loadConfig(env);
+  const handle = openDb({
+    url: requireSecret(env, "DATABASE_URL"),
+    wsProxy: config.DB_WS_PROXY,
+    poolMax: config.DB_POOL_MAX,
+  });
+  return {
+    env,
+    config,
+    db: handle.db,
+    log: overrides.log ?? createLogger({ service: "ora-jobs" }),
+    clock: overrides.clock ?? (() => new Date()),
+    emailQueue: env.EMAIL_QUEUE,
+    fetch: overrides.fetch ?? ((input, init) => fetch(input, init)),
+    close: handle.close,
+  };
+}

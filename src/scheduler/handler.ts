@@ -1,0 +1,21 @@
+import { openDeps } from "../lib/deps";
+import { errorMessage } from "../lib/errors";
+import { createLogger } from "../lib/log";
+import { TASKS } from "../tasks/registry";
+import { runCron } from "./dispatch";
+
+export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+  let deps: ReturnType<typeof openDeps>;
+  try {
+    deps = openDeps(env);
+  } catch (err) {
+    // Configuration errors name the missing variable; Cloudflare does not retry crons, so no loop.
+    createLogger({ service: "ora-jobs" }).error("cron.config", { cron: controller.cron, error: errorMessage(err) });
+    throw err;
+  }
+  try {
+    await runCron(deps, TASKS, controller.cron, controller.scheduledTime);
+  } finally {
+    ctx.waitUntil(deps.close());
+  }
+}

@@ -1,0 +1,125 @@
+import { sql } from "drizzle-orm";
+import type { AppDeps } from "../lib/deps";
+import { errorMessage } from "../lib/errors";
+import type { Task, TaskResult } from "../tasks/types";
+import { claimSlot, finishRun, type Trigger } from "./claims";
+
+export class TaskTimeoutError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`timeout: exceeded its ${budgetMs} ms budget`);
+    this.name = "TaskTimeoutError";
+  }
+}
+
+export interface RunOptions {
+  slot: Date;
+  trigger: Trigger;
+  dryRun?: boolean;
+  attempt?: number;
+  /** Overrides the task's budget (tests, and manual runs with a shorter leash). */
+  budgetMs?: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  taskName: string;
+  outcome: "succeeded" | "failed" | "skipped" | "duplicate";
+  takeover?: boolean;
+  result?: TaskResult;
+  error?: string;
+  durationMs?: number;
+}
+
+type SettingsRow = {
+  paused: boolean;
+  settings: Record<string, unknown>;
+};
+
+async function readSettings(deps: AppDeps, taskName: string): Promise<SettingsRow> {
+  const res = await deps.db.execute<SettingsRow>(
+    sql`select paused, settings from task_settings where task_name = ${taskName}`,
+  );
+  return res.rows[0] ?? { paused: false, settings: {} };
+}
+
+async function withBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const overrun = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new TaskTimeoutError(budgetMs);
+      // Reject before aborting: a task that returns the moment it sees the abort must still lose the race.
+      reject(err);
+      ac.abort(err);
+    }, budgetMs);
+  });
+  try {
+    return await Promise.race([work(ac.signal), overrun]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** Claims the slot, runs the task within its budget, records the outcome. Never throws for the task. */
+export async function runTask(deps: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
+  const log = deps.log.child({ task: task.name, slot: opts.slot.toISOString(), trigger: opts.trigger });
+  const { paused, settings } = await readSettings(deps, task.name);
+  const token = crypto.randomUUID();
+  const startedAt = deps.clock();
+  const claim = await claimSlot(deps.db, {
+    taskName: task.name,
+    slot: opts.slot,
+    startedAt,
+    trigger: opts.trigger,
+    token,
+    // A paused task's scheduled slots are recorded as skipped; a run asked for by hand still runs.
+    paused: paused && opts.trigger !== "manual",
+    dryRun: opts.dryRun ?? false,
+    attempt: opts.attempt ?? 1,
+  });
+  if (claim.kind === "duplicate") {
+    log.info("task.duplicate", { runId: claim.runId, existingStatus: claim.status });
+    return { runId: claim.runId, taskName: task.name, outcome: "duplicate" };
+  }
+  if (claim.kind === "skipped") {
+    log.info("task.skipped", { runId: claim.runId, reason: "paused" });
+    return { runId: claim.runId, taskName: task.name, outcome: "skipped" };
+  }
+  log.info("task.start", { runId: claim.runId, takeover: claim.takeover });
+  const budgetMs = opts.budgetMs ?? task.budgetMs;
+  let outcome: "succeeded" | "failed";
+  let result: TaskResult | undefined;
+  let error: string | undefined;
+  try {
+    result = await withBudget(budgetMs, (signal) =>
+      task.run({ ...deps, signal, dryRun: opts.dryRun ?? false, settings }, opts.slot),
+    );
+    outcome = "succeeded";
+  } catch (err) {
+    outcome = "failed";
+    error = errorMessage(err);
+  }
+  const finishedAt = deps.clock();
+  const durationMs = Math.max(0, finishedAt.getTime() - startedAt.getTime());
+  const owned = await finishRun(deps.db, {
+    runId: claim.runId,
+    token,
+    status: outcome,
+    finishedAt,
+    durationMs,
+    result: result ?? null,
+    error: error ?? null,
+  });
+  if (outcome === "failed") log.error("task.error", { runId: claim.runId, durationMs, error });
+  else log.info("task.end", { runId: claim.runId, durationMs, result });
+  if (!owned) log.warn("task.lost_claim", { runId: claim.runId });
+  return {
+    runId: claim.runId,
+    taskName: task.name,
+    outcome,
+    takeover: claim.takeover,
+    durationMs,
+    ...(result ? { result } : {}),
+    ...(error ? { error } : {}),
+  };
+}

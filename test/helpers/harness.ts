@@ -1,0 +1,86 @@
+import { env } from "cloudflare:workers";
+import { Pool } from "@neondatabase/serverless";
+import { openDb } from "../../src/db/client";
+import { loadConfig } from "../../src/lib/config";
+import type { AppDeps, Clock } from "../../src/lib/deps";
+import { createLogger, type Logger } from "../../src/lib/log";
+
+export interface TestDatabase {
+  url: string;
+  poolMax: number;
+  /** Runs one statement on this file's database and returns its rows. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated database for this test file (a Postgres clone, or PGlite where none answers). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const res = await fetch(`${env.TEST_PROVISIONER_URL}/db`, { method: "POST" });
+  if (!res.ok) throw new Error(`provisioner: ${res.status} ${await res.text()}`);
+  const { url, poolMax } = (await res.json()) as { url: string; poolMax: number };
+  const pool = new Pool({ connectionString: url, max: 1 });
+  pool.on("error", (err) => console.error(`[test db] idle client error: ${err.message}`));
+  return {
+    url,
+    poolMax,
+    async query<T>(text: string, params: unknown[] = []) {
+      const r = await pool.query(text, params);
+      return r.rows as T[];
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Env for this file's database; `overrides` replaces any variable or binding. */
+export function testEnv(db: TestDatabase, overrides: Partial<Record<keyof Env, unknown>> = {}): Env {
+  return { ...env, DATABASE_URL: db.url, DB_POOL_MAX: String(db.poolMax), ...overrides } as Env;
+}
+
+/** A queue producer that records what was sent instead of delivering it. */
+export class RecordingQueue {
+  readonly sent: { body: unknown; delaySeconds?: number }[] = [];
+  async send(body: unknown, options?: { delaySeconds?: number }) {
+    this.sent.push({ body, ...(options?.delaySeconds !== undefined ? { delaySeconds: options.delaySeconds } : {}) });
+  }
+  async sendBatch(messages: Iterable<{ body: unknown; delaySeconds?: number }>) {
+    for (const m of messages) await this.send(m.body, m);
+  }
+  async metrics() {
+    return { backlogCount: 0, backlogBytes: 0 };
+  }
+}
+
+export interface TestDeps extends AppDeps {
+  queue: RecordingQueue;
+  setNow(at: Date | string): void;
+}
+
+const quiet: Logger = { info() {}, warn() {}, error() {}, child: () => quiet };
+
+/** AppDeps against this file's database, with a settable clock and a recording queue. */
+export function testDeps(
+  db: TestDatabase,
+  opts: { now?: Date | string; env?: Partial<Record<keyof Env, unknown>>; fetch?: typeof fetch; log?: Logger } = {},
+): TestDeps {
+  const e = testEnv(db, opts.env);
+  let now = new Date(opts.now ?? "2026-11-28T10:00:00Z");
+  const clock: Clock = () => new Date(now);
+  const queue = new RecordingQueue();
+  const handle = openDb({ url: db.url, wsProxy: e.DB_WS_PROXY, poolMax: db.poolMax });
+  return {
+    env: e,
+    config: loadConfig(e),
+    db: handle.db,
+    log: opts.log ?? quiet,
+    clock,
+    emailQueue: queue as unknown as Queue,
+    queue,
+    fetch: opts.fetch ?? ((i, init) => fetch(i, init)),
+    close: handle.close,
+    setNow(at) {
+      now = new Date(at);
+    },
+  };
+}
+
+export { createLogger };

@@ -1,0 +1,26 @@
+// Runs in Node before the workerd test pool starts: the WebSocket proxy in front of Postgres, the
+// per-file database provisioner and the provider stubs. Their addresses reach the Worker as bindings.
+import type { TestProject } from "vitest/node";
+import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
+import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    wsProxy: string;
+    provisionerUrl: string;
+    databaseKind: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const proxy = await startWsProxy();
+  const provisioner = await startDatabaseProvisioner();
+  project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
+  project.provide("provisionerUrl", provisioner.url);
+  project.provide("databaseKind", provisioner.kind);
+  console.log(`[test] databases: ${provisioner.kind}; ws proxy on ${proxy.port}`);
+  return async () => {
+    await provisioner.close();
+    await proxy.close();
+  };
+}
