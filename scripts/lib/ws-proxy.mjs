@@ -33,9 +33,12 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
     socket.on("data", (chunk) => {
       if (ws.readyState === ws.OPEN) ws.send(chunk);
     });
-    // Closing the WebSocket with a normal close frame (not a reset) is what lets pool.end() finish
-    // without "Network connection lost" inside workerd.
-    socket.on("end", () => ws.readyState === ws.OPEN && ws.close(1000));
+    // When the client ends a connection it closes its WebSocket right after Postgres hangs up; a
+    // close frame from us racing its own surfaces in workerd as "Network connection lost". So give
+    // the client a moment to close first, and close normally only if it does not (server-side end).
+    socket.on("end", () => {
+      setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
+    });
     socket.on("error", () => ws.readyState === ws.OPEN && ws.close(1011, "upstream error"));
     ws.on("close", () => socket.end());
     ws.on("error", () => socket.destroy());

@@ -17,14 +17,18 @@ export interface DbOptions {
   poolMax: number;
 }
 
+/** Points the Neon driver at a local WebSocket→TCP proxy (plain Postgres or PGlite behind it). */
+export function useLocalProxy(wsProxy: string): void {
+  if (!wsProxy) return;
+  neonConfig.wsProxy = (host, port) => `${wsProxy}/v2?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineConnect = false;
+  neonConfig.pipelineTLS = false;
+}
+
 /** A pool lives inside one invocation: Workers cannot share sockets across requests. */
 export function openDb({ url, wsProxy, poolMax }: DbOptions): DbHandle {
-  if (wsProxy) {
-    neonConfig.wsProxy = (host, port) => `${wsProxy}/v2?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false;
-    neonConfig.pipelineTLS = false;
-  }
+  useLocalProxy(wsProxy);
   const pool = new Pool({ connectionString: url, max: poolMax });
   // An idle client dying must not become an unhandled error event; the next query reconnects.
   pool.on("error", () => {});

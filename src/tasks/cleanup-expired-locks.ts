@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { deleteInBatches } from "./batched-delete";
+import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
@@ -7,6 +9,20 @@ const Settings = z.object({
   /** Stop starting new batches after this long; the rest waits for the next slot. */
   softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
 });
+
+/**
+ * One bounded batch: the index finds the rows, a TID scan deletes them (an `id in (subquery)` plan
+ * hash-joins against the whole table on every batch). The row lock keeps each ctid stable meanwhile.
+ */
+export const expiredLocksBatch = (now: Date, limit: number) => sql`
+  delete from inventory_locks
+  where ctid = any(array(
+    select ctid from inventory_locks
+    where expires_at < ${now}
+    order by expires_at
+    limit ${limit}
+    for update skip locked
+  ))`;
 
 /**
  * Deletes inventory locks that expired before the slot. Each batch is its own short statement, so a
@@ -22,37 +38,14 @@ export const cleanupExpiredLocks: Task = {
   budgetMs: 25_000,
   deletes: true,
   async run(deps, now) {
-    const { batchSize, softBudgetMs } = Settings.parse(deps.settings);
+    const { batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {
       const res = await deps.db.execute<{ n: number }>(
         sql`select count(*)::int as n from inventory_locks where expires_at < ${now}`,
       );
       return { wouldDelete: res.rows[0]?.n ?? 0 };
     }
-    const started = deps.clock().getTime();
-    let deleted = 0;
-    let batches = 0;
-    let longestBatchMs = 0;
-    for (;;) {
-      const t0 = deps.clock().getTime();
-      const res = await deps.db.execute(sql`
-        delete from inventory_locks
-        where id in (
-          select id from inventory_locks
-          where expires_at < ${now}
-          order by expires_at
-          limit ${batchSize}
-          for update skip locked
-        )`);
-      const n = res.rowCount ?? 0;
-      const t1 = deps.clock().getTime();
-      deleted += n;
-      batches += 1;
-      longestBatchMs = Math.max(longestBatchMs, t1 - t0);
-      if (n < batchSize) return { deleted, batches, longestBatchMs, backlogRemains: false };
-      if (deps.signal.aborted || t1 - started > softBudgetMs) {
-        return { deleted, batches, longestBatchMs, backlogRemains: true };
-      }
-    }
+    const result = await deleteInBatches(deps, batchSize, softBudgetMs, (limit) => expiredLocksBatch(now, limit));
+    return { ...result };
   },
 };

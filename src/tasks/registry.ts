@@ -1,8 +1,20 @@
+import { checkLowStock } from "./check-low-stock";
 import { cleanupExpiredLocks } from "./cleanup-expired-locks";
+import { cleanupPasswordResets } from "./cleanup-password-resets";
+import { cleanupReadNotifications } from "./cleanup-read-notifications";
+import { cleanupUnverifiedUsers } from "./cleanup-unverified-users";
+import { dailySalesReport } from "./daily-sales-report";
 import type { Task } from "./types";
 
 /** The single source of truth for what runs when; wrangler.toml's crons must match it (tested). */
-export const TASKS: readonly Task[] = [cleanupExpiredLocks];
+export const TASKS: readonly Task[] = [
+  cleanupExpiredLocks,
+  checkLowStock,
+  cleanupPasswordResets,
+  cleanupReadNotifications,
+  dailySalesReport,
+  cleanupUnverifiedUsers,
+];
 
 export function findTask(name: string): Task | undefined {
   return TASKS.find((t) => t.name === name);

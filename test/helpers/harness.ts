@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
-import { openDb } from "../../src/db/client";
+import { openDb, useLocalProxy } from "../../src/db/client";
 import { loadConfig } from "../../src/lib/config";
 import type { AppDeps, Clock } from "../../src/lib/deps";
 import { createLogger, type Logger } from "../../src/lib/log";
@@ -18,8 +18,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const res = await fetch(`${env.TEST_PROVISIONER_URL}/db`, { method: "POST" });
   if (!res.ok) throw new Error(`provisioner: ${res.status} ${await res.text()}`);
   const { url, poolMax } = (await res.json()) as { url: string; poolMax: number };
+  useLocalProxy(env.DB_WS_PROXY);
   const pool = new Pool({ connectionString: url, max: 1 });
-  pool.on("error", (err) => console.error(`[test db] idle client error: ${err.message}`));
+  pool.on("error", (err: Error) => console.error(`[test db] idle client error: ${err.message}`));
   return {
     url,
     poolMax,
@@ -84,3 +85,16 @@ export function testDeps(
 }
 
 export { createLogger };
+
+/** TaskDeps for calling a task's run() directly, as the scheduler would. */
+export function taskDeps(
+  deps: AppDeps,
+  over: { dryRun?: boolean; settings?: Record<string, unknown>; signal?: AbortSignal } = {},
+) {
+  return {
+    ...deps,
+    signal: over.signal ?? new AbortController().signal,
+    dryRun: over.dryRun ?? false,
+    settings: over.settings ?? {},
+  };
+}

@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Executor } from "../db/executor";
+import type { AppDeps } from "../lib/deps";
+
+export const EMAIL_KINDS = [
+  "order-status",
+  "low-stock",
+  "daily-sales-report",
+  "task-alert",
+  "payment-review",
+  "oversell",
+] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export interface EmailDraft {
+  /** What the email is, e.g. `order-confirmed/<orderId>`: one key, one email, ever. */
+  key: string;
+  kind: EmailKind;
+  to: string[];
+  payload: Record<string, unknown>;
+}
+
+/** The queue message: only a pointer; the row holds the truth (and survives a lost message). */
+export const EmailMessage = z.object({ emailId: z.string().min(1).max(100) });
+export type EmailMessage = z.infer<typeof EmailMessage>;
+
+/**
+ * Records emails inside the caller's transaction. A key seen before is ignored, so re-running the
+ * business step that wants the email never produces a second one. Returns the ids newly recorded.
+ */
+export async function recordEmails(tx: Executor, drafts: EmailDraft[]): Promise<string[]> {
+  const wanted = drafts.filter((d) => d.to.length > 0);
+  if (wanted.length === 0) return [];
+  const res = await tx.execute<{ id: string }>(sql`
+    insert into emails (idempotency_key, kind, to_addresses, payload)
+    select d.key, d.kind, array(select jsonb_array_elements_text(d.to_addresses)), d.payload
+    from jsonb_to_recordset(${JSON.stringify(wanted.map((d) => ({ key: d.key, kind: d.kind, to_addresses: d.to, payload: d.payload })))}::jsonb)
+      as d(key text, kind text, to_addresses jsonb, payload jsonb)
+    on conflict (idempotency_key) do nothing
+    returning id`);
+  return res.rows.map((r) => r.id);
+}
+
+/** Puts recorded emails on EMAIL_QUEUE (after the transaction that recorded them committed). */
+export async function enqueueEmails(deps: Pick<AppDeps, "db" | "emailQueue" | "clock">, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    await deps.emailQueue.sendBatch(chunk.map((emailId) => ({ body: { emailId } satisfies EmailMessage })));
+    await deps.db.execute(
+      sql`update emails set enqueued_at = ${deps.clock()} where id in ${chunk} and status = 'queued'`,
+    );
+  }
+}
+
+/** Records and enqueues in one go, for callers outside a wider transaction. */
+export async function sendEmails(deps: AppDeps, drafts: EmailDraft[]): Promise<number> {
+  const ids = await recordEmails(deps.db, drafts);
+  await enqueueEmails(deps, ids);
+  return ids.length;
+}
+
+/** ADMIN_EMAIL when set, else every is_admin user. */
+export async function adminRecipients(deps: Pick<AppDeps, "db" | "config">): Promise<string[]> {
+  if (deps.config.ADMIN_EMAIL.length > 0) return deps.config.ADMIN_EMAIL;
+  const res = await deps.db.execute<{ email: string }>(
+    sql`select email from users where is_admin = true order by email limit 50`,
+  );
+  return res.rows.map((r) => r.email);
+}

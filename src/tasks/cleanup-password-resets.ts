@@ -1,0 +1,39 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { deleteInBatches } from "./batched-delete";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  batchSize: z.number().int().min(100).max(50_000).default(5_000),
+  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+});
+
+const dead = (now: Date) => sql`(expires_at < ${now} or used_at < ${now})`;
+
+/** One bounded batch; the expires and used indexes drive it (a BitmapOr). */
+export const deadResetsBatch = (now: Date, limit: number) => sql`
+  delete from password_resets
+  where ctid = any(array(select ctid from password_resets where ${dead(now)} limit ${limit} for update skip locked))`;
+
+/** A reset token is dead once expired or used: keeping it only widens what a leak could expose. */
+export const cleanupPasswordResets: Task = {
+  name: "cleanup-password-resets",
+  cron: "0 * * * *",
+  schedule: "hourly at :30",
+  priority: "MEDIUM",
+  description: "Delete expired and used password reset tokens",
+  budgetMs: 25_000,
+  deletes: true,
+  async run(deps, now) {
+    const { batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
+    if (deps.dryRun) {
+      const res = await deps.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from password_resets where ${dead(now)}`,
+      );
+      return { wouldDelete: res.rows[0]?.n ?? 0 };
+    }
+    const result = await deleteInBatches(deps, batchSize, softBudgetMs, (limit) => deadResetsBatch(now, limit));
+    return { ...result };
+  },
+};

@@ -1,0 +1,46 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { DAY_MS } from "../lib/time";
+import { deleteInBatches } from "./batched-delete";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  batchSize: z.number().int().min(100).max(50_000).default(5_000),
+  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+});
+
+const doomed = (cutoff: Date) => sql`is_read = true and created_at <= ${cutoff}`;
+
+/** One bounded batch; the partial index notifications_read_created_idx drives it. */
+export const readNotificationsBatch = (cutoff: Date, limit: number) => sql`
+  delete from notifications
+  where ctid = any(array(
+    select ctid from notifications where ${doomed(cutoff)} order by created_at limit ${limit} for update skip locked
+  ))`;
+
+/** Read notifications are deleted once `retentionDays` old; unread ones are never touched. */
+export const cleanupReadNotifications: Task = {
+  name: "cleanup-read-notifications",
+  cron: "30 20 * * *",
+  schedule: "daily at 02:00",
+  priority: "LOW",
+  description: "Delete read notifications older than the retention (default 30 days); unread ones stay",
+  budgetMs: 25_000,
+  deletes: true,
+  async run(deps, now) {
+    const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
+    const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+    if (deps.dryRun) {
+      const res = await deps.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from notifications where ${doomed(cutoff)}`,
+      );
+      return { wouldDelete: res.rows[0]?.n ?? 0, cutoff: cutoff.toISOString() };
+    }
+    const result = await deleteInBatches(deps, batchSize, softBudgetMs, (limit) =>
+      readNotificationsBatch(cutoff, limit),
+    );
+    return { ...result, cutoff: cutoff.toISOString() };
+  },
+};

@@ -1,0 +1,72 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { DAY_MS } from "../lib/time";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  batchSize: z.number().int().min(10).max(10_000).default(1_000),
+  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+});
+
+const eligible = (cutoff: Date) => sql`
+  u.is_verified = false and u.is_admin = false and u.created_at <= ${cutoff}
+  and not exists (select 1 from orders o where o.user_id = u.id)`;
+
+/** One bounded batch, children first; users_unverified_created_idx and orders_user_idx drive it. */
+export const unverifiedUsersBatch = (cutoff: Date, limit: number) => sql`
+  with doomed as (
+    select u.id from users u where ${eligible(cutoff)}
+    order by u.created_at limit ${limit}
+    for update of u skip locked
+  ),
+  r as (delete from password_resets where user_id in (select id from doomed) returning 1),
+  n as (delete from notifications where user_id in (select id from doomed) returning 1),
+  l as (delete from inventory_locks where user_id in (select id from doomed) returning 1),
+  d as (delete from users where id in (select id from doomed) returning 1)
+  select (select count(*) from d)::int as users, (select count(*) from r)::int as resets,
+         (select count(*) from n)::int as notes, (select count(*) from l)::int as locks`;
+
+/**
+ * Never-verified accounts older than the retention with no order (payments hang off orders, so no
+ * order means no payment). Admins are never deleted. Their resets, notifications and cart locks go
+ * in the same statement. Should the storefront insert an order for one of them mid-batch, the
+ * orders foreign key fails the batch instead of orphaning the order: the user survives.
+ */
+export const cleanupUnverifiedUsers: Task = {
+  name: "cleanup-unverified-users",
+  cron: "0 0 1 * *",
+  schedule: "monthly on the 1st at 05:30",
+  priority: "LOW",
+  description: "Delete never-verified accounts older than 30 days that have no orders or payments",
+  budgetMs: 25_000,
+  deletes: true,
+  async run(deps, now) {
+    const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
+    const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+    if (deps.dryRun) {
+      const res = await deps.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from users u where ${eligible(cutoff)}`,
+      );
+      return { wouldDelete: res.rows[0]?.n ?? 0, cutoff: cutoff.toISOString() };
+    }
+    const started = deps.clock().getTime();
+    const totals = { users: 0, passwordResets: 0, notifications: 0, locks: 0, batches: 0 };
+    for (;;) {
+      const res = await deps.db.execute<{ users: number; resets: number; notes: number; locks: number }>(
+        unverifiedUsersBatch(cutoff, batchSize),
+      );
+      const row = res.rows[0] ?? { users: 0, resets: 0, notes: 0, locks: 0 };
+      totals.users += row.users;
+      totals.passwordResets += row.resets;
+      totals.notifications += row.notes;
+      totals.locks += row.locks;
+      totals.batches += 1;
+      const elapsed = deps.clock().getTime() - started;
+      if (row.users < batchSize) return { deleted: totals.users, ...totals, backlogRemains: false };
+      if (deps.signal.aborted || elapsed > softBudgetMs)
+        return { deleted: totals.users, ...totals, backlogRemains: true };
+    }
+  },
+};

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lowStockQuery } from "../../src/tasks/check-low-stock";
+import { expiredLocksBatch } from "../../src/tasks/cleanup-expired-locks";
+import { deadResetsBatch } from "../../src/tasks/cleanup-password-resets";
+import { readNotificationsBatch } from "../../src/tasks/cleanup-read-notifications";
+import { unverifiedUsersBatch } from "../../src/tasks/cleanup-unverified-users";
+import { dayFiguresQuery, topProductsQuery } from "../../src/tasks/daily-sales-report";
+import { createTestDatabase, type TestDatabase } from "../helpers/harness";
+import { explain } from "../helpers/plans";
+
+// Large tables (≥ 100,000 rows each) where almost nothing is due, as in production: every task
+// statement must reach its few rows through an index, never by reading the whole table.
+const ROWS = 120_000;
+const NOW = new Date("2026-11-28T12:30:00Z");
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.query(
+    `insert into users (email, is_verified, created_at)
+    select 'u' || g || '@example.test', g % 1000 <> 0, $1::timestamptz - (g % 90 || ' days')::interval
+    from generate_series(1, ${ROWS}) g`,
+    [NOW],
+  );
+  await db.query(`insert into products (name, sku, price, stock)
+    select 'P' || g, 'SKU' || g, 100000, 100 from generate_series(1, 2000) g`);
+  await db.query(
+    `insert into inventory_locks (product_id, quantity, expires_at)
+    select p.ids[1 + g % 2000], 1, $1::timestamptz + ((g % 1000) - 5 || ' minutes')::interval
+    from generate_series(1, ${ROWS}) g, (select array_agg(id) as ids from products) p`,
+    [NOW],
+  );
+  await db.query(
+    `insert into password_resets (user_id, token_hash, expires_at, used_at)
+    select u.id, 'h', $1::timestamptz + ((g % 500) - 2 || ' hours')::interval,
+           case when g % 997 = 0 then $1::timestamptz - interval '1 hour' end
+    from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
+    [NOW],
+  );
+  await db.query(
+    `insert into notifications (user_id, type, title, message, is_read, created_at)
+    select u.id, 'T', 't', 'm', g % 50 = 0, $1::timestamptz - (g % 40 || ' days')::interval
+    from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
+    [NOW],
+  );
+  await db.query(
+    `insert into orders (order_number, user_id, status, total_amount, created_at)
+    select 'ORA' || g, u.id,
+           (array['CONFIRMED','PENDING','DELIVERED','CANCELLED','SHIPPED']::order_status[])[1 + g % 5],
+           100000 + g, $1::timestamptz - (g * 13 || ' minutes')::interval
+    from generate_series(1, ${ROWS}) g, (select id from users where is_verified limit 1) u`,
+    [NOW],
+  );
+  await db.query(`insert into payments (order_id, status, transaction_id, amount, created_at)
+    select o.id, case when o.status = 'PENDING' then 'FAILED'::payment_status else 'CAPTURED'::payment_status end,
+           'order_' || o.order_number, o.total_amount, o.created_at from orders o`);
+  await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
+    select o.id, p.id, 1, o.total_amount from orders o, (select id from products limit 1) p`);
+  await db.query("analyze");
+}, 180_000);
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe(`index plans on ${ROWS.toLocaleString("en")}-row tables`, () => {
+  it("cleanup-expired-locks batch reads inventory_locks_expires_idx", async () => {
+    const plan = await explain(db, expiredLocksBatch(NOW, 5000));
+    expect(plan.indexes).toContain("inventory_locks_expires_idx");
+    expect(plan.seqScans).not.toContain("inventory_locks");
+  });
+
+  it("cleanup-password-resets batch reads the expires and used indexes", async () => {
+    const plan = await explain(db, deadResetsBatch(NOW, 5000));
+    expect(plan.indexes).toEqual(expect.arrayContaining(["password_resets_expires_idx", "password_resets_used_idx"]));
+    expect(plan.seqScans).not.toContain("password_resets");
+  });
+
+  it("cleanup-read-notifications batch reads the partial read-notifications index", async () => {
+    const plan = await explain(db, readNotificationsBatch(new Date(NOW.getTime() - 30 * 86_400_000), 5000));
+    expect(plan.indexes).toContain("notifications_read_created_idx");
+    expect(plan.seqScans).not.toContain("notifications");
+  });
+
+  it("cleanup-unverified-users batch reads the unverified-users and orders-by-user indexes", async () => {
+    const plan = await explain(db, unverifiedUsersBatch(new Date(NOW.getTime() - 30 * 86_400_000), 1000));
+    expect(plan.indexes).toEqual(expect.arrayContaining(["users_unverified_created_idx", "orders_user_idx"]));
+    expect(plan.seqScans).not.toContain("users");
+    expect(plan.seqScans).not.toContain("orders");
+  });
+
+  it("daily-sales-report figures read orders and payments by created_at range", async () => {
+    const day = { s: "2026-11-27T18:30:00Z", e: NOW.toISOString() };
+    const plan = await explain(db, dayFiguresQuery([{ day: "2026-11-28", ...day }]));
+    expect(plan.indexes).toEqual(expect.arrayContaining(["orders_created_status_idx", "payments_created_status_idx"]));
+    expect(plan.seqScans).not.toContain("orders");
+    expect(plan.seqScans).not.toContain("payments");
+    const top = await explain(db, topProductsQuery(new Date(day.s), NOW));
+    expect(top.indexes).toEqual(expect.arrayContaining(["orders_created_status_idx", "order_items_order_idx"]));
+    expect(top.seqScans).not.toContain("orders");
+    expect(top.seqScans).not.toContain("order_items");
+  });
+
+  it("check-low-stock sums each product's live locks through inventory_locks_product_expires_idx", async () => {
+    const plan = await explain(db, lowStockQuery(NOW, 5));
+    expect(plan.indexes).toContain("inventory_locks_product_expires_idx");
+    expect(plan.seqScans).not.toContain("inventory_locks");
+  });
+});
