@@ -10,6 +10,7 @@ export default defineConfig({
           DB_WS_PROXY: inject("wsProxy"),
           TEST_PROVISIONER_URL: inject("provisionerUrl"),
           TEST_DATABASE_KIND: inject("databaseKind"),
+          RAZORPAY_API_BASE: inject("razorpayUrl"),
           // Each test file gets its own database through the provisioner; none is bound globally.
           DATABASE_URL: "",
           RAZORPAY_KEY_ID: "rzp_test_key",

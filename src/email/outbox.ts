@@ -29,12 +29,12 @@ export type EmailMessage = z.infer<typeof EmailMessage>;
  * Records emails inside the caller's transaction. A key seen before is ignored, so re-running the
  * business step that wants the email never produces a second one. Returns the ids newly recorded.
  */
-export async function recordEmails(tx: Executor, drafts: EmailDraft[]): Promise<string[]> {
+export async function recordEmails(tx: Executor, drafts: EmailDraft[], now: Date): Promise<string[]> {
   const wanted = drafts.filter((d) => d.to.length > 0);
   if (wanted.length === 0) return [];
   const res = await tx.execute<{ id: string }>(sql`
-    insert into emails (idempotency_key, kind, to_addresses, payload)
-    select d.key, d.kind, array(select jsonb_array_elements_text(d.to_addresses)), d.payload
+    insert into emails (idempotency_key, kind, to_addresses, payload, enqueued_at, created_at, updated_at)
+    select d.key, d.kind, array(select jsonb_array_elements_text(d.to_addresses)), d.payload, ${now}, ${now}, ${now}
     from jsonb_to_recordset(${JSON.stringify(wanted.map((d) => ({ key: d.key, kind: d.kind, to_addresses: d.to, payload: d.payload })))}::jsonb)
       as d(key text, kind text, to_addresses jsonb, payload jsonb)
     on conflict (idempotency_key) do nothing
@@ -42,20 +42,20 @@ export async function recordEmails(tx: Executor, drafts: EmailDraft[]): Promise<
   return res.rows.map((r) => r.id);
 }
 
-/** Puts recorded emails on EMAIL_QUEUE (after the transaction that recorded them committed). */
-export async function enqueueEmails(deps: Pick<AppDeps, "db" | "emailQueue" | "clock">, ids: string[]): Promise<void> {
+/**
+ * Puts recorded emails on EMAIL_QUEUE, after the transaction that recorded them committed. Rows are
+ * stamped enqueued_at when recorded; should this send be lost, deliver-order-events re-queues them.
+ */
+export async function enqueueEmails(deps: Pick<AppDeps, "emailQueue">, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 100) {
     const chunk = ids.slice(i, i + 100);
     await deps.emailQueue.sendBatch(chunk.map((emailId) => ({ body: { emailId } satisfies EmailMessage })));
-    await deps.db.execute(
-      sql`update emails set enqueued_at = ${deps.clock()} where id in ${chunk} and status = 'queued'`,
-    );
   }
 }
 
 /** Records and enqueues in one go, for callers outside a wider transaction. */
-export async function sendEmails(deps: AppDeps, drafts: EmailDraft[]): Promise<number> {
-  const ids = await recordEmails(deps.db, drafts);
+export async function sendEmails(deps: AppDeps, drafts: EmailDraft[], now: Date): Promise<number> {
+  const ids = await recordEmails(deps.db, drafts, now);
   await enqueueEmails(deps, ids);
   return ids.length;
 }

@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { AppError } from "../lib/errors";
 import { createLogger } from "../lib/log";
+import type { HonoEnv } from "./context";
 import { health } from "./health";
-
-export type HonoEnv = { Bindings: Env };
+import { webhooks } from "./webhooks";
 
 export const app = new Hono<HonoEnv>();
 
 app.route("/api/health", health);
+app.route("/api/webhooks", webhooks);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { HonoEnv } from "./app";
+import type { HonoEnv } from "./context";
 
 export const health = new Hono<HonoEnv>();
 

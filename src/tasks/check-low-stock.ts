@@ -144,14 +144,18 @@ export const checkLowStock: Task = {
                'low-stock/' || ${now.toISOString()} || '/' || u.id
         from users u where u.is_admin = true
         on conflict (dedupe_key) do nothing`);
-      const emailIds = await recordEmails(tx, [
-        {
-          key: `low-stock/${now.toISOString()}`,
-          kind: "low-stock",
-          to: recipients,
-          payload: { at: now.toISOString(), items },
-        },
-      ]);
+      const emailIds = await recordEmails(
+        tx,
+        [
+          {
+            key: `low-stock/${now.toISOString()}`,
+            kind: "low-stock",
+            to: recipients,
+            payload: { at: now.toISOString(), items },
+          },
+        ],
+        now,
+      );
       return { recovered: recovered.rowCount ?? 0, notified: notified.rowCount ?? 0, emailIds };
     });
     await enqueueEmails(deps, outcome.emailIds);

@@ -177,9 +177,18 @@ export const dailySalesReport: Task = {
           on conflict (report_date) do nothing`);
         if ((claimed.rowCount ?? 0) === 0) continue;
         ids.push(
-          ...(await recordEmails(tx, [
-            { key, kind: "daily-sales-report", to: recipients, payload: { ...report, catchUp: report.date !== today } },
-          ])),
+          ...(await recordEmails(
+            tx,
+            [
+              {
+                key,
+                kind: "daily-sales-report",
+                to: recipients,
+                payload: { ...report, catchUp: report.date !== today },
+              },
+            ],
+            now,
+          )),
         );
       }
       return ids;

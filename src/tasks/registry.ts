@@ -4,11 +4,15 @@ import { cleanupPasswordResets } from "./cleanup-password-resets";
 import { cleanupReadNotifications } from "./cleanup-read-notifications";
 import { cleanupUnverifiedUsers } from "./cleanup-unverified-users";
 import { dailySalesReport } from "./daily-sales-report";
+import { deliverOrderEvents } from "./deliver-order-events";
+import { reconcileStalePayments } from "./reconcile-stale-payments";
 import type { Task } from "./types";
 
 /** The single source of truth for what runs when; wrangler.toml's crons must match it (tested). */
 export const TASKS: readonly Task[] = [
+  deliverOrderEvents,
   cleanupExpiredLocks,
+  reconcileStalePayments,
   checkLowStock,
   cleanupPasswordResets,
   cleanupReadNotifications,

@@ -98,3 +98,18 @@ export function taskDeps(
     settings: over.settings ?? {},
   };
 }
+
+/** An ExecutionContext whose waitUntil promises can be awaited by the test. */
+export function testCtx(): ExecutionContext & { drain(): Promise<void> } {
+  const waits: Promise<unknown>[] = [];
+  return {
+    waitUntil: (p: Promise<unknown>) => {
+      waits.push(p);
+    },
+    passThroughOnException() {},
+    props: {},
+    async drain() {
+      await Promise.allSettled(waits);
+    },
+  } as unknown as ExecutionContext & { drain(): Promise<void> };
+}

@@ -3,23 +3,28 @@
 import type { TestProject } from "vitest/node";
 import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
 import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
+import { startRazorpayStub } from "../../scripts/stubs/razorpay-stub.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
     wsProxy: string;
     provisionerUrl: string;
     databaseKind: string;
+    razorpayUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const proxy = await startWsProxy();
   const provisioner = await startDatabaseProvisioner();
+  const razorpay = await startRazorpayStub();
+  project.provide("razorpayUrl", razorpay.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
   project.provide("provisionerUrl", provisioner.url);
   project.provide("databaseKind", provisioner.kind);
   console.log(`[test] databases: ${provisioner.kind}; ws proxy on ${proxy.port}`);
   return async () => {
+    await razorpay.close();
     await provisioner.close();
     await proxy.close();
   };

@@ -1,0 +1,87 @@
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { enqueueEmails } from "../email/outbox";
+import { requireSecret } from "../lib/config";
+import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";
+import { AppError } from "../lib/errors";
+import { SettleResult, settle } from "../payments/settle";
+import { parseRazorpayEvent } from "../payments/webhook-event";
+import { readBodyLimited } from "./body";
+import { type HonoEnv, withDeps } from "./context";
+
+export const webhooks = new Hono<HonoEnv>();
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+function parseJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(raw));
+  } catch {
+    throw new AppError("bad_request", "body is not valid JSON");
+  }
+}
+
+/**
+ * Razorpay: the signature is checked over the raw bytes before anything is parsed or written.
+ * Everything after that is one database statement, so the answer comes well inside 5 s.
+ */
+webhooks.post("/razorpay", async (c, next) => {
+  const raw = await readBodyLimited(c.req.raw);
+  const signature = c.req.header("x-razorpay-signature");
+  const secret = requireSecret(c.env, "RAZORPAY_WEBHOOK_SECRET");
+  if (!signature || !(await verifyHmacSha256Hex(secret, raw, signature))) {
+    throw new AppError("unauthorized", "missing or invalid X-Razorpay-Signature");
+  }
+  const parsed = parseRazorpayEvent(parseJson(raw));
+  if (!parsed.ok) throw new AppError("bad_request", `malformed Razorpay event: ${parsed.message}`);
+  const eventId = c.req.header("x-razorpay-event-id")?.trim() || `sha256:${await sha256Hex(raw)}`;
+  if (eventId.length > 200) throw new AppError("bad_request", "x-razorpay-event-id is too long");
+  c.set("razorpay", { eventId, type: parsed.type, command: parsed.command });
+  await next();
+});
+webhooks.post("/razorpay", withDeps, async (c) => {
+  const { eventId, type, command } = c.get("razorpay");
+  const deps = c.get("deps");
+  const result = await settle(deps, command, deps.clock(), { id: eventId, type });
+  deps.log.info("webhook.razorpay", { eventId, type, outcome: result.outcome, orderId: result.orderId });
+  return c.json({ status: result.outcome === "duplicate" ? "duplicate" : "processed", outcome: result.outcome });
+});
+
+const CourierUpdate = z.looseObject({
+  awb: z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().min(1).max(64)),
+  order_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().min(1).max(100)),
+  current_status: z.string().trim().min(1).max(100),
+  current_timestamp: z.string().max(100).optional(),
+});
+
+/** Shiprocket-style statuses: in transit means shipped for the customer; DELIVERED is final. */
+export function courierTarget(status: string): "SHIPPED" | "DELIVERED" | "IGNORE" {
+  const s = status.toUpperCase().replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
+  if (s === "DELIVERED") return "DELIVERED";
+  if (["SHIPPED", "IN TRANSIT", "OUT FOR DELIVERY"].includes(s)) return "SHIPPED";
+  return "IGNORE";
+}
+
+webhooks.post("/courier", withDeps, async (c) => {
+  const token = requireSecret(c.env, "COURIER_WEBHOOK_TOKEN");
+  const given = c.req.header("x-api-key") ?? "";
+  if (!given || !(await secretsEqual(given, token))) throw new AppError("unauthorized", "missing or invalid x-api-key");
+  const body = CourierUpdate.safeParse(parseJson(await readBodyLimited(c.req.raw)));
+  if (!body.success) {
+    const issue = body.error.issues[0];
+    throw new AppError("bad_request", `malformed courier update: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const u = body.data;
+  // The courier sends no event id: the update's own content identifies a redelivery.
+  const eventId = `sha256:${await sha256Hex(`${u.awb}|${u.order_id}|${u.current_status.toUpperCase()}|${u.current_timestamp ?? ""}`)}`;
+  const deps = c.get("deps");
+  const res = await deps.db.execute<{ r: unknown }>(sql`
+    select ora_courier_update(${eventId}, ${u.order_id}, ${u.awb}, ${courierTarget(u.current_status)},
+                              ${u.current_status}, ${deps.clock()}) as r`);
+  const result = SettleResult.parse(res.rows[0]?.r);
+  if (result.outcome === "unknown_order") throw new AppError("not_found", `no order ${u.order_id}`);
+  await enqueueEmails(deps, result.emailIds);
+  deps.log.info("webhook.courier", { outcome: result.outcome, orderId: result.orderId });
+  return c.json({ status: result.outcome === "duplicate" ? "duplicate" : "processed", outcome: result.outcome });
+});

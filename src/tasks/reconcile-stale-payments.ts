@@ -1,0 +1,206 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
+import { forEachLimited } from "../lib/concurrency";
+import { errorMessage } from "../lib/errors";
+import { type ApiResult, type RazorpayPayment, razorpayClient } from "../payments/razorpay-api";
+import { settle } from "../payments/settle";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  staleMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
+  /** Only failed attempts this long after checkout: the order is abandoned (failed, locks released). */
+  abandonMinutes: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 60)
+    .default(60),
+  maxPerRun: z.number().int().min(1).max(5_000).default(600),
+  concurrency: z.number().int().min(1).max(6).default(6),
+  callTimeoutMs: z.number().int().min(200).max(20_000).default(5_000),
+  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+});
+
+interface StalePayment {
+  id: string;
+  transaction_id: string;
+  razorpay_payment_id: string | null;
+  order_created_at: string | Date;
+  [key: string]: unknown;
+}
+
+/** PENDING payments past the stale age, oldest first; the partial pending index drives it. */
+export const stalePaymentsQuery = (cutoff: Date, limit: number) => sql`
+  select p.id, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
+  from payments p join orders o on o.id = p.order_id
+  where p.status = 'PENDING' and p.needs_review = false and p.created_at < ${cutoff}
+  order by p.created_at
+  limit ${limit}`;
+
+/**
+ * Asks Razorpay about payments whose webhook never came. Captured → confirm; only failed attempts
+ * after the abandonment window → fail; authorized or nothing yet → leave. Provider trouble (429, 5xx,
+ * timeouts, garbage) changes nothing and is counted; an id Razorpay does not know is flagged.
+ */
+export const reconcileStalePayments: Task = {
+  name: "reconcile-stale-payments",
+  cron: "*/10 * * * *",
+  schedule: "every 10 minutes",
+  priority: "HIGH",
+  description: "Ask Razorpay about PENDING payments older than 10 minutes and confirm or fail them",
+  budgetMs: 28_000,
+  deletes: false,
+  async run(deps, now) {
+    const s = parseSettings(Settings, deps.settings, this.name);
+    const cutoff = new Date(now.getTime() - s.staleMinutes * 60_000);
+    const abandonBefore = now.getTime() - s.abandonMinutes * 60_000;
+    const rows = (await deps.db.execute<StalePayment>(stalePaymentsQuery(cutoff, s.maxPerRun))).rows;
+    const c = {
+      stale: rows.length,
+      checked: 0,
+      confirmed: 0,
+      alreadySettled: 0,
+      failed: 0,
+      authorized: 0,
+      noAttempt: 0,
+      failedWithinWindow: 0,
+      flagged: 0,
+      mismatched: 0,
+      rateLimited: 0,
+      serverErrors: 0,
+      timeouts: 0,
+      networkErrors: 0,
+      badResponses: 0,
+      clientErrors: 0,
+      deferred: 0,
+      apiCalls: 0,
+      errors: 0,
+    };
+    if (rows.length === 0) return c;
+    const api = razorpayClient(deps, s.callTimeoutMs);
+    const started = deps.clock().getTime();
+    const flagged: { id: string; razorpayId: string; reason: string }[] = [];
+
+    const check = async (p: StalePayment) => {
+      const rzpId = p.razorpay_payment_id ?? p.transaction_id;
+      let result: ApiResult<RazorpayPayment[]>;
+      c.apiCalls++;
+      if (rzpId.startsWith("pay_")) {
+        const one = await api.fetchPayment(rzpId);
+        result = one.ok ? { ok: true, value: [one.value] } : one;
+      } else if (rzpId.startsWith("order_")) {
+        result = await api.fetchOrderPayments(rzpId);
+      } else {
+        c.apiCalls--;
+        result = { ok: false, kind: "not_found", message: `transaction_id ${rzpId} is not a Razorpay id` };
+      }
+      c.checked++;
+      if (!result.ok) {
+        if (result.kind === "not_found") {
+          flagged.push({ id: p.id, razorpayId: rzpId, reason: `Razorpay does not know ${rzpId}: ${result.message}` });
+        } else if (result.kind === "rate_limited") c.rateLimited++;
+        else if (result.kind === "server_error") c.serverErrors++;
+        else if (result.kind === "timeout") c.timeouts++;
+        else if (result.kind === "network") c.networkErrors++;
+        else if (result.kind === "bad_response") c.badResponses++;
+        else c.clientErrors++;
+        return;
+      }
+      const attempts = result.value;
+      const captured = attempts.find((a) => a.status === "captured" || a.status === "refunded");
+      if (deps.dryRun) return;
+      if (captured) {
+        const r = await settle(
+          deps,
+          {
+            action: "confirm",
+            paymentId: captured.id,
+            razorpayOrderId: captured.order_id ?? (rzpId.startsWith("order_") ? rzpId : null),
+            amount: captured.amount,
+            currency: captured.currency,
+            method: captured.method ?? null,
+          },
+          now,
+        );
+        if (r.outcome === "confirmed" || r.outcome === "captured") c.confirmed++;
+        else if (r.outcome === "amount_mismatch" || r.outcome === "duplicate_capture") c.mismatched++;
+        else c.alreadySettled++;
+        return;
+      }
+      if (attempts.some((a) => a.status === "authorized")) {
+        c.authorized++;
+        return;
+      }
+      const failedAttempts = attempts.filter((a) => a.status === "failed");
+      if (failedAttempts.length === 0 || failedAttempts.length < attempts.length) {
+        c.noAttempt++;
+        return;
+      }
+      if (new Date(p.order_created_at).getTime() > abandonBefore) {
+        c.failedWithinWindow++;
+        return;
+      }
+      const last = failedAttempts.at(-1);
+      const r = await settle(
+        deps,
+        {
+          action: "fail",
+          paymentId: last?.id ?? rzpId,
+          razorpayOrderId: rzpId.startsWith("order_") ? rzpId : (last?.order_id ?? null),
+          reason: last?.error_description ?? "abandoned: only failed attempts",
+        },
+        now,
+      );
+      if (r.outcome === "failed" || r.outcome === "failed_attempt") c.failed++;
+      else c.alreadySettled++;
+    };
+
+    const { started: begun } = await forEachLimited(
+      rows,
+      s.concurrency,
+      async (p) => {
+        try {
+          await check(p);
+        } catch (err) {
+          c.errors++;
+          deps.log.error("reconcile.payment_error", { paymentId: p.id, error: errorMessage(err) });
+        }
+      },
+      () => !deps.signal.aborted && deps.clock().getTime() - started < s.softBudgetMs,
+    );
+    c.deferred = rows.length - begun;
+
+    if (flagged.length > 0 && !deps.dryRun) {
+      const recipients = await adminRecipients(deps);
+      const ids = await deps.db.transaction(async (tx) => {
+        const updated = await tx.execute<{ id: string }>(sql`
+          update payments p set needs_review = true, review_reason = f.reason, updated_at = ${now}
+          from jsonb_to_recordset(${JSON.stringify(flagged)}::jsonb) as f(id text, reason text)
+          where p.id = f.id and p.status = 'PENDING'
+          returning p.id`);
+        c.flagged = updated.rows.length;
+        return recordEmails(
+          tx,
+          flagged.map((f) => ({
+            key: `payment-review/${f.id}/unknown-id`,
+            kind: "payment-review" as const,
+            to: recipients,
+            payload: { paymentId: f.razorpayId, reason: f.reason, at: now.toISOString() },
+          })),
+          now,
+        );
+      });
+      await enqueueEmails(deps, ids);
+    } else {
+      c.flagged = flagged.length;
+    }
+    return c;
+  },
+};

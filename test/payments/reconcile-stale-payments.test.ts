@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
+import { checkout, orderState } from "../helpers/checkout";
+import { count } from "../helpers/factories";
+import {
+  createTestDatabase,
+  RecordingQueue,
+  type TestDatabase,
+  type TestDeps,
+  taskDeps,
+  testCtx,
+  testDeps,
+  testEnv,
+} from "../helpers/harness";
+import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
+
+const KEY = `rzp_test_reconcile_${Date.now().toString(36)}`;
+const stub = razorpayStub(KEY);
+let db: TestDatabase;
+let deps: TestDeps;
+const NOW = new Date("2026-11-28T10:00:00Z");
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await deps.close();
+  await db.close();
+});
+beforeEach(async () => {
+  await stub.reset();
+  await db.query("update payments set status = 'CAPTURED' where status = 'PENDING'"); // leftovers are not stale
+  await deps?.close();
+  deps = testDeps(db, { now: NOW, env: { RAZORPAY_KEY_ID: KEY } });
+});
+
+describe("reconcile-stale-payments", () => {
+  it("settles a mix of stale payments by what Razorpay says, and leaves the rest", async () => {
+    const byPay = await checkout(db, { createdAt: minutesAgo(30), stock: 5 });
+    const payA = rzpId("pay");
+    await db.query("update payments set razorpay_payment_id = $1 where id = $2", [payA, byPay.paymentRowId]);
+    const byOrder = await checkout(db, { createdAt: minutesAgo(30), stock: 5 });
+    const authorized = await checkout(db, { createdAt: minutesAgo(30) });
+    const nothingYet = await checkout(db, { createdAt: minutesAgo(30) });
+    const abandoned = await checkout(db, { createdAt: minutesAgo(90), stock: 5 });
+    const failedButYoung = await checkout(db, { createdAt: minutesAgo(30) });
+    const fresh = await checkout(db, { createdAt: minutesAgo(5) });
+    await stub.seed(
+      [
+        paymentEntity({ id: payA, orderId: byPay.razorpayOrderId, amount: byPay.amount, status: "captured" }),
+        paymentEntity({ id: rzpId("pay"), orderId: byOrder.razorpayOrderId, amount: byOrder.amount, status: "failed" }),
+        paymentEntity({
+          id: rzpId("pay"),
+          orderId: byOrder.razorpayOrderId,
+          amount: byOrder.amount,
+          status: "captured",
+        }),
+        paymentEntity({
+          id: rzpId("pay"),
+          orderId: authorized.razorpayOrderId,
+          amount: authorized.amount,
+          status: "authorized",
+        }),
+        paymentEntity({
+          id: rzpId("pay"),
+          orderId: abandoned.razorpayOrderId,
+          amount: abandoned.amount,
+          status: "failed",
+          errorDescription: "Card declined",
+        }),
+        paymentEntity({
+          id: rzpId("pay"),
+          orderId: failedButYoung.razorpayOrderId,
+          amount: failedButYoung.amount,
+          status: "failed",
+        }),
+      ],
+      [nothingYet.razorpayOrderId, fresh.razorpayOrderId],
+    );
+    const result = await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(result).toMatchObject({
+      stale: 6,
+      checked: 6,
+      confirmed: 2,
+      authorized: 1,
+      noAttempt: 1,
+      failed: 1,
+      failedWithinWindow: 1,
+      apiCalls: 6,
+    });
+    expect(await orderState(db, byPay)).toMatchObject({
+      order_status: "CONFIRMED",
+      payment_status: "CAPTURED",
+      stock: 4,
+    });
+    expect(await orderState(db, byOrder)).toMatchObject({
+      order_status: "CONFIRMED",
+      payment_status: "CAPTURED",
+      stock: 4,
+    });
+    expect(await orderState(db, authorized)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+    expect(await orderState(db, nothingYet)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+    expect(await orderState(db, abandoned)).toMatchObject({
+      order_status: "CANCELLED",
+      payment_status: "FAILED",
+      locks: 0,
+      failure_reason: "Card declined",
+    });
+    expect(await orderState(db, failedButYoung)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+    expect(await orderState(db, fresh)).toMatchObject({ payment_status: "PENDING" });
+    const stats = await stub.stats();
+    expect(stats.byPath).toEqual({ "GET /v1/payments/pay_:id": 1, "GET /v1/orders/order_:id/payments": 5 });
+  });
+
+  it("429, 500, timeouts and garbage change nothing and are counted", async () => {
+    const cs = await Promise.all([1, 2, 3, 4].map(() => checkout(db, { createdAt: minutesAgo(30) })));
+    await stub.seed(
+      cs.map((c) =>
+        paymentEntity({ id: rzpId("pay"), orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
+      ),
+    );
+    await stub.faults([
+      { kind: "429", times: 1 },
+      { kind: "500", times: 1 },
+      { kind: "timeout", times: 1 },
+      { kind: "garbage", times: 1 },
+    ]);
+    const result = await reconcileStalePayments.run(
+      taskDeps(deps, { settings: { callTimeoutMs: 300, concurrency: 1 } }),
+      NOW,
+    );
+    expect(result).toMatchObject({
+      checked: 4,
+      confirmed: 0,
+      rateLimited: 1,
+      serverErrors: 1,
+      timeouts: 1,
+      badResponses: 1,
+    });
+    for (const c of cs)
+      expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+    // The provider recovers: the next run settles them all.
+    const next = await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(next).toMatchObject({ confirmed: 4 });
+  });
+
+  it("flags a payment whose id Razorpay does not know (400 BAD_REQUEST_ERROR) and alerts the admins", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30), transactionId: rzpId("pay") });
+    const result = await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(result).toMatchObject({ checked: 1, flagged: 1 });
+    expect(await orderState(db, c)).toMatchObject({ payment_status: "PENDING", needs_review: true });
+    expect(
+      await count(db, "emails", "kind = 'payment-review' and idempotency_key = $1", [
+        `payment-review/${c.paymentRowId}/unknown-id`,
+      ]),
+    ).toBe(1);
+    // A flagged payment is not asked about again.
+    expect((await reconcileStalePayments.run(taskDeps(deps), NOW)).stale).toBe(0);
+  });
+
+  it("keeps at most 6 calls in flight and at most maxPerRun payments per run, oldest first", async () => {
+    const cs = [];
+    for (let i = 0; i < 14; i++) cs.push(await checkout(db, { createdAt: minutesAgo(60 - i) }));
+    await stub.seed(
+      [],
+      cs.map((c) => c.razorpayOrderId),
+    );
+    await stub.faults([], 60);
+    const result = await reconcileStalePayments.run(taskDeps(deps, { settings: { maxPerRun: 12 } }), NOW);
+    expect(result).toMatchObject({ stale: 12, checked: 12, noAttempt: 12 });
+    const stats = await stub.stats();
+    expect(stats.maxInFlight).toBe(6);
+    expect(stats.requests).toBe(12);
+  });
+
+  it("webhook and reconciler confirming the same payment at the same moment: one confirmation, one decrement", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30), stock: 7 });
+    const payId = rzpId("pay");
+    await stub.seed([paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
+    const q = new RecordingQueue();
+    const body = eventBody("payment.captured", {
+      payment: {
+        entity: paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
+      },
+    });
+    const ctx = testCtx();
+    const [res] = await Promise.all([
+      signedRequest(body, { eventId: rzpId("evt") }).then((r) => worker.fetch(r, testEnv(db, { EMAIL_QUEUE: q }), ctx)),
+      reconcileStalePayments.run(taskDeps(deps), NOW),
+    ]);
+    await ctx.drain();
+    expect(res.status).toBe(200);
+    expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 6 });
+    expect(await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
+    expect(await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
+  });
+
+  it("dry run asks Razorpay but changes nothing", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30) });
+    await stub.seed([
+      paymentEntity({ id: rzpId("pay"), orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
+    ]);
+    await reconcileStalePayments.run(taskDeps(deps, { dryRun: true }), NOW);
+    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+  });
+});
