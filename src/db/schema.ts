@@ -292,7 +292,10 @@ export const emails = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     createdAt: createdAt(),
+    /** Last time a queue message for it was put on or taken off the queue. */
     enqueuedAt: ts("enqueued_at"),
+    /** A consumer working on it holds it until then; a second delivery of its message waits. */
+    lockedUntil: ts("locked_until"),
     sentAt: ts("sent_at"),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },

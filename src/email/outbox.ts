@@ -3,15 +3,9 @@ import { z } from "zod";
 import type { Executor } from "../db/executor";
 import type { AppDeps } from "../lib/deps";
 
-export const EMAIL_KINDS = [
-  "order-status",
-  "low-stock",
-  "daily-sales-report",
-  "task-alert",
-  "payment-review",
-  "oversell",
-] as const;
-export type EmailKind = (typeof EMAIL_KINDS)[number];
+import type { EmailKind } from "./kinds";
+
+export type { EmailKind } from "./kinds";
 
 export interface EmailDraft {
   /** What the email is, e.g. `order-confirmed/<orderId>`: one key, one email, ever. */

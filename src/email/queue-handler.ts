@@ -1,7 +1,13 @@
-import { createLogger } from "../lib/log";
+import { openDeps } from "../lib/deps";
+import { consumeDeadLetters, consumeEmailBatch } from "./consumer";
 
-/** Placeholder until the email pipeline lands: retries everything, never acks and drops. */
-export async function handleQueue(batch: MessageBatch<unknown>, _env: Env, _ctx: ExecutionContext) {
-  createLogger({ service: "ora-jobs" }).warn("queue.unhandled", { queue: batch.queue, size: batch.messages.length });
-  batch.retryAll({ delaySeconds: 60 });
+/** Dispatches by queue: the email queue and its dead-letter queue are both consumed here. */
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) {
+  const deps = openDeps(env);
+  try {
+    if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(deps, batch, deps.clock());
+    else await consumeEmailBatch(deps, batch, deps.clock());
+  } finally {
+    ctx.waitUntil(deps.close());
+  }
 }

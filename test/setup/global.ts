@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
 import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
 import { startRazorpayStub } from "../../scripts/stubs/razorpay-stub.mjs";
+import { startResendStub } from "../../scripts/stubs/resend-stub.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,6 +12,7 @@ declare module "vitest" {
     provisionerUrl: string;
     databaseKind: string;
     razorpayUrl: string;
+    resendUrl: string;
   }
 }
 
@@ -19,12 +21,15 @@ export default async function setup(project: TestProject) {
   const provisioner = await startDatabaseProvisioner();
   const razorpay = await startRazorpayStub();
   project.provide("razorpayUrl", razorpay.url);
+  const resend = await startResendStub();
+  project.provide("resendUrl", resend.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
   project.provide("provisionerUrl", provisioner.url);
   project.provide("databaseKind", provisioner.kind);
   console.log(`[test] databases: ${provisioner.kind}; ws proxy on ${proxy.port}`);
   return async () => {
     await razorpay.close();
+    await resend.close();
     await provisioner.close();
     await proxy.close();
   };

@@ -1,0 +1,1 @@
+export function startResendStub(opts?: { port?: number }): Promise<{ url: string; close(): Promise<void> }>;

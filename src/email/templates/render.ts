@@ -1,0 +1,274 @@
+import { z } from "zod";
+import { formatInr } from "../../lib/money";
+import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/time";
+import type { EmailKind } from "../kinds";
+import { html } from "./html";
+import { layout, type Rendered } from "./layout";
+
+export class RenderError extends Error {
+  override name = "RenderError";
+}
+
+const Item = z.object({ name: z.string(), sku: z.string().optional(), quantity: z.number(), unitPrice: z.number() });
+
+const OrderStatus = z.object({
+  type: z.enum([
+    "ORDER_PLACED",
+    "ORDER_CONFIRMED",
+    "ORDER_SHIPPED",
+    "ORDER_DELIVERED",
+    "ORDER_CANCELLED",
+    "RETURN_APPROVED",
+  ]),
+  title: z.string(),
+  message: z.string(),
+  orderId: z.string(),
+  orderNumber: z.string(),
+  customerName: z.string().nullish(),
+  totalAmount: z.number(),
+  currency: z.string().default("INR"),
+  trackingNumber: z.string().nullish(),
+  at: z.string(),
+  items: z.array(Item).default([]),
+});
+
+const LowStock = z.object({
+  at: z.string(),
+  items: z.array(
+    z.object({
+      name: z.string(),
+      sku: z.string(),
+      stock: z.number(),
+      available: z.number(),
+      threshold: z.number(),
+      reason: z.string(),
+      severity: z.enum(["oversold", "out_of_stock", "low"]),
+    }),
+  ),
+});
+
+const Day = z.object({
+  date: z.string(),
+  orders: z.number(),
+  revenue: z.number(),
+  averageOrderValue: z.number(),
+  cancelled: z.number(),
+  failedPayments: z.number(),
+});
+const SalesReport = z.object({
+  date: z.string(),
+  cutoff: z.string(),
+  complete: z.boolean(),
+  catchUp: z.boolean().default(false),
+  today: Day,
+  previousDay: Day,
+  trailing7DayAverageRevenue: z.number(),
+  changeVsPreviousDay: z.number().nullable(),
+  changeVsTrailingAverage: z.number().nullable(),
+  topProducts: z.array(z.object({ name: z.string(), quantity: z.number(), revenue: z.number() })),
+});
+
+const TaskAlert = z.object({
+  title: z.string(),
+  message: z.string(),
+  severity: z.enum(["critical", "warning", "resolved", "info"]).default("warning"),
+  task: z.string().nullish(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+  at: z.string(),
+});
+
+const PaymentReview = z.object({
+  orderNumber: z.string().nullish(),
+  paymentId: z.string().nullish(),
+  reason: z.string(),
+  at: z.string(),
+});
+
+const Oversell = z.object({
+  orderNumber: z.string(),
+  products: z.array(z.object({ name: z.string(), sku: z.string(), stock: z.number() })),
+  at: z.string(),
+});
+
+function parse<T>(schema: z.ZodType<T>, payload: unknown, kind: string): T {
+  const r = schema.safeParse(payload);
+  if (!r.success)
+    throw new RenderError(`${kind} payload: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+const pct = (n: number | null) => (n === null ? "n/a" : `${n > 0 ? "+" : ""}${n.toFixed(1)}%`);
+
+function itemsTable(items: z.infer<typeof Item>[], total: number) {
+  return html`<table class="data" role="presentation">
+<tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th></tr>
+${items.map((i) => html`<tr><td>${i.name}</td><td class="num">${i.quantity}</td><td class="num">${formatInr(i.quantity * i.unitPrice)}</td></tr>`)}
+<tr class="total"><td>Total</td><td></td><td class="num">${formatInr(total)}</td></tr>
+</table>`;
+}
+
+function itemsText(items: z.infer<typeof Item>[], total: number): string {
+  return [
+    ...items.map((i) => `- ${i.name} × ${i.quantity}: ${formatInr(i.quantity * i.unitPrice)}`),
+    `Total: ${formatInr(total)}`,
+  ].join("\n");
+}
+
+function orderStatus(p: z.infer<typeof OrderStatus>, tz: string): Rendered {
+  const greeting = p.customerName ? `Hello ${p.customerName},` : "Hello,";
+  const confirmed = p.type === "ORDER_CONFIRMED";
+  const eta = formatShopDate(addDays(shopDate(new Date(p.at), tz), 7), tz);
+  const subject = confirmed ? `Order Confirmation - ${p.orderNumber}` : `${p.title} - ${p.orderNumber}`;
+  const body = html`<h1>${p.title}</h1>
+<p>${greeting}</p>
+<p>${p.message}</p>
+<p><b>Order:</b> ${p.orderNumber}${p.trackingNumber ? html`<br><b>Tracking number:</b> ${p.trackingNumber}` : ""}${
+    confirmed ? html`<br><b>Estimated delivery:</b> ${eta}` : ""
+  }</p>
+${p.items.length > 0 ? itemsTable(p.items, p.totalAmount) : html`<p><b>Total:</b> ${formatInr(p.totalAmount)}</p>`}
+<p class="muted">Updated ${formatShopTime(new Date(p.at), tz)}</p>`;
+  const text = [
+    p.title,
+    "",
+    greeting,
+    p.message,
+    "",
+    `Order: ${p.orderNumber}`,
+    ...(p.trackingNumber ? [`Tracking number: ${p.trackingNumber}`] : []),
+    ...(confirmed ? [`Estimated delivery: ${eta}`] : []),
+    "",
+    itemsText(p.items, p.totalAmount),
+  ].join("\n");
+  return { subject, html: layout({ title: subject, preheader: p.message, body }), text };
+}
+
+const SEVERITY_LABEL = {
+  oversold: ["Oversold", "bad"],
+  out_of_stock: ["Out of stock", "bad"],
+  low: ["Low", "warn"],
+} as const;
+
+function lowStock(p: z.infer<typeof LowStock>, tz: string): Rendered {
+  const subject = `Low stock: ${p.items.length} product${p.items.length === 1 ? "" : "s"} need attention`;
+  const body = html`<h1>${subject}</h1>
+<p class="muted">${formatShopTime(new Date(p.at), tz)}. Available = stock minus live cart and checkout locks.</p>
+<table class="data" role="presentation">
+<tr><th>Product</th><th>Status</th><th class="num">Available</th></tr>
+${p.items.map((i) => {
+  const [label, cls] = SEVERITY_LABEL[i.severity];
+  return html`<tr><td>${i.name}<br><span class="muted">${i.sku}${i.reason === "reminder" ? " · still low" : i.reason === "worse" ? " · fell further" : " · new"}</span></td><td><span class="pill ${cls}">${label}</span></td><td class="num">${i.available}<br><span class="muted">min ${i.threshold}</span></td></tr>`;
+})}
+</table>`;
+  const text = [
+    subject,
+    "",
+    ...p.items.map(
+      (i) =>
+        `- [${SEVERITY_LABEL[i.severity][0]}] ${i.name} (${i.sku}): ${i.available} available, threshold ${i.threshold}`,
+    ),
+  ].join("\n");
+  return { subject, html: layout({ title: subject, preheader: subject, body }), text };
+}
+
+function salesReport(p: z.infer<typeof SalesReport>, tz: string): Rendered {
+  const dayLabel = formatShopDate(p.date, tz);
+  const subject = `${p.catchUp ? "[Catch-up] " : ""}Daily Sales Report - ${dayLabel}`;
+  const upTo = p.complete ? "full day" : `up to ${formatShopTime(new Date(p.cutoff), tz)}`;
+  const t = p.today;
+  const body = html`<h1>Sales for ${dayLabel}</h1>
+<p class="muted">Shop day (${tz}), ${upTo}.${p.catchUp ? " Sent late: this day's report was missed." : ""}</p>
+<div class="kpis">
+<div class="kpi">Revenue<b>${formatInr(t.revenue)}</b></div>
+<div class="kpi">Orders<b>${t.orders}</b></div>
+<div class="kpi">Average order<b>${formatInr(t.averageOrderValue)}</b></div>
+</div>
+<table class="data" role="presentation">
+<tr><td>vs previous day (${formatInr(p.previousDay.revenue)})</td><td class="num">${pct(p.changeVsPreviousDay)}</td></tr>
+<tr><td>vs 7-day average (${formatInr(p.trailing7DayAverageRevenue)})</td><td class="num">${pct(p.changeVsTrailingAverage)}</td></tr>
+<tr><td>Cancelled orders</td><td class="num">${t.cancelled}</td></tr>
+<tr><td>Failed payments</td><td class="num">${t.failedPayments}</td></tr>
+</table>
+<h1>Top products</h1>
+${
+  p.topProducts.length === 0
+    ? html`<p class="muted">No sales yet.</p>`
+    : html`<table class="data" role="presentation"><tr><th>Product</th><th class="num">Qty</th><th class="num">Revenue</th></tr>
+${p.topProducts.map((x) => html`<tr><td>${x.name}</td><td class="num">${x.quantity}</td><td class="num">${formatInr(x.revenue)}</td></tr>`)}</table>`
+}
+<h1>Previous day, final</h1>
+<table class="data" role="presentation">
+<tr><td>${formatShopDate(p.previousDay.date, tz)}</td><td class="num">${formatInr(p.previousDay.revenue)} · ${p.previousDay.orders} orders</td></tr>
+<tr><td>Cancelled / failed payments</td><td class="num">${p.previousDay.cancelled} / ${p.previousDay.failedPayments}</td></tr>
+</table>`;
+  const text = [
+    subject,
+    `Shop day ${p.date} (${tz}), ${upTo}`,
+    `Revenue: ${formatInr(t.revenue)} | Orders: ${t.orders} | Average: ${formatInr(t.averageOrderValue)}`,
+    `vs previous day: ${pct(p.changeVsPreviousDay)} | vs 7-day average: ${pct(p.changeVsTrailingAverage)}`,
+    `Cancelled: ${t.cancelled} | Failed payments: ${t.failedPayments}`,
+    "Top products:",
+    ...p.topProducts.map((x) => `- ${x.name} × ${x.quantity}: ${formatInr(x.revenue)}`),
+    `Previous day (${p.previousDay.date}), final: ${formatInr(p.previousDay.revenue)}, ${p.previousDay.orders} orders`,
+  ].join("\n");
+  return {
+    subject,
+    html: layout({ title: subject, preheader: `${formatInr(t.revenue)} from ${t.orders} orders`, body }),
+    text,
+  };
+}
+
+function taskAlert(p: z.infer<typeof TaskAlert>, tz: string): Rendered {
+  const tag = { critical: "[ALERT]", warning: "[WARN]", resolved: "[RESOLVED]", info: "[INFO]" }[p.severity];
+  const cls = { critical: "bad", warning: "warn", resolved: "ok", info: "ok" }[p.severity];
+  const subject = `${tag} ${p.title}`;
+  const details = Object.entries(p.details);
+  const body = html`<h1><span class="pill ${cls}">${p.severity.toUpperCase()}</span> ${p.title}</h1>
+<p>${p.message}</p>
+${details.length > 0 ? html`<table class="data" role="presentation">${details.map(([k, v]) => html`<tr><td>${k}</td><td>${String(v)}</td></tr>`)}</table>` : ""}
+<p class="muted">${p.task ? `Task ${p.task} · ` : ""}${formatShopTime(new Date(p.at), tz)}</p>`;
+  const text = [subject, "", p.message, ...details.map(([k, v]) => `${k}: ${String(v)}`)].join("\n");
+  return { subject, html: layout({ title: subject, preheader: p.message, body }), text };
+}
+
+function paymentReview(p: z.infer<typeof PaymentReview>, tz: string): Rendered {
+  const subject = `[Review] Payment needs attention${p.orderNumber ? ` - ${p.orderNumber}` : ""}`;
+  const body = html`<h1>A payment needs review</h1>
+<p>${p.reason}</p>
+<table class="data" role="presentation">
+${p.orderNumber ? html`<tr><td>Order</td><td>${p.orderNumber}</td></tr>` : ""}
+${p.paymentId ? html`<tr><td>Razorpay id</td><td>${p.paymentId}</td></tr>` : ""}
+</table>
+<p class="muted">The order was not confirmed automatically. ${formatShopTime(new Date(p.at), tz)}</p>`;
+  return { subject, html: layout({ title: subject, preheader: p.reason, body }), text: `${subject}\n\n${p.reason}` };
+}
+
+function oversell(p: z.infer<typeof Oversell>, tz: string): Rendered {
+  const subject = `[Oversold] Order ${p.orderNumber} took stock below zero`;
+  const body = html`<h1>Oversold by order ${p.orderNumber}</h1>
+<p>A payment was captured after its stock locks had expired. The order is confirmed (the customer paid); these products are now below zero:</p>
+<table class="data" role="presentation"><tr><th>Product</th><th class="num">Stock</th></tr>
+${p.products.map((x) => html`<tr><td>${x.name}<br><span class="muted">${x.sku}</span></td><td class="num">${x.stock}</td></tr>`)}</table>
+<p class="muted">${formatShopTime(new Date(p.at), tz)}</p>`;
+  const text = [subject, "", ...p.products.map((x) => `- ${x.name} (${x.sku}): stock ${x.stock}`)].join("\n");
+  return { subject, html: layout({ title: subject, preheader: subject, body }), text };
+}
+
+/** Renders a recorded email from its kind and payload; a payload that does not fit is a RenderError. */
+export function renderEmail(kind: EmailKind | string, payload: unknown, timeZone: string): Rendered {
+  switch (kind) {
+    case "order-status":
+      return orderStatus(parse(OrderStatus, payload, kind), timeZone);
+    case "low-stock":
+      return lowStock(parse(LowStock, payload, kind), timeZone);
+    case "daily-sales-report":
+      return salesReport(parse(SalesReport, payload, kind), timeZone);
+    case "task-alert":
+      return taskAlert(parse(TaskAlert, payload, kind), timeZone);
+    case "payment-review":
+      return paymentReview(parse(PaymentReview, payload, kind), timeZone);
+    case "oversell":
+      return oversell(parse(Oversell, payload, kind), timeZone);
+    default:
+      throw new RenderError(`no template for email kind "${kind}"`);
+  }
+}

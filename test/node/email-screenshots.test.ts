@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderEmail } from "../../src/email/templates/render";
+import { EMAIL_SAMPLES, HOSTILE } from "../fixtures/email-samples";
+import { launchChromium } from "./browser";
+
+const OUT = path.resolve("test-results/emails");
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("email templates in a real browser", () => {
+  for (const [name, sample] of Object.entries(EMAIL_SAMPLES)) {
+    it(`${name}: renders on a phone with no script run and no sideways scroll`, async () => {
+      const { html } = renderEmail(sample.kind, sample.payload, "Asia/Kolkata");
+      writeFileSync(path.join(OUT, `${name}.html`), html);
+      const page = await browser.newPage({ viewport: { width: 375, height: 700 } });
+      await page.setContent(html, { waitUntil: "load" });
+      const state = await page.evaluate(() => ({
+        xss: (window as unknown as { __xss?: number }).__xss ?? null,
+        scripts: document.querySelectorAll("script, img").length,
+        overflow: Math.max(
+          document.documentElement.scrollWidth - window.innerWidth,
+          // The card clips its content, so check that nothing inside it is wider than the card.
+          ...[...document.querySelectorAll(".content *")].map(
+            (el) =>
+              el.getBoundingClientRect().right -
+              (document.querySelector(".content")?.getBoundingClientRect().right ?? 0),
+          ),
+        ),
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+        text: document.body.innerText,
+      }));
+      await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+      await page.close();
+      expect(state.xss).toBeNull();
+      expect(state.scripts).toBe(0);
+      expect(state.overflow).toBeLessThanOrEqual(0);
+      expect(state.text).toContain("ORA JEWELLERY");
+      if (JSON.stringify(sample.payload).includes("__xss")) expect(state.text).toContain(HOSTILE);
+    });
+  }
+});
