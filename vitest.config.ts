@@ -16,6 +16,7 @@ export default defineConfig({
                 TEST_DATABASE_KIND: inject("databaseKind"),
                 RAZORPAY_API_BASE: inject("razorpayUrl"),
                 RESEND_API_BASE: inject("resendUrl"),
+                TEST_SINK_URL: inject("sinkUrl"),
                 // Each test file gets its own database through the provisioner; none is bound globally.
                 DATABASE_URL: "",
                 RAZORPAY_KEY_ID: "rzp_test_key",

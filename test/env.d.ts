@@ -4,6 +4,7 @@ declare namespace Cloudflare {
   interface Env {
     TEST_PROVISIONER_URL: string;
     TEST_DATABASE_KIND: string;
+    TEST_SINK_URL: string;
   }
 }
 declare module "*?raw" {

@@ -227,10 +227,14 @@ export const cronRuns = pgTable(
     duplicateFires: integer("duplicate_fires").notNull().default(0),
     takeovers: integer("takeovers").notNull().default(0),
     dryRun: boolean("dry_run").notNull().default(false),
+    /** For an automatic retry: the run it retries (its scheduled_at is that slot plus `attempt - 1` ms). */
+    retryOf: text("retry_of"),
   },
   (t) => [
     uniqueIndex("cron_runs_task_slot_uq").on(t.taskName, t.scheduledAt),
     index("cron_runs_started_idx").on(t.startedAt),
+    // Health and the watchdog: the latest success or failure of each task.
+    index("cron_runs_task_status_slot_idx").on(t.taskName, t.status, t.scheduledAt),
     check("cron_runs_status_check", sql`${t.status} in ('running', 'succeeded', 'failed', 'skipped')`),
   ],
 );

@@ -1,7 +1,10 @@
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { AppError } from "../lib/errors";
 import { createLogger } from "../lib/log";
+import { adminApi } from "./admin-api";
 import type { HonoEnv } from "./context";
+import { dashboard } from "./dashboard";
 import { health } from "./health";
 import { webhooks } from "./webhooks";
 
@@ -9,12 +12,19 @@ export const app = new Hono<HonoEnv>();
 
 app.route("/api/health", health);
 app.route("/api/webhooks", webhooks);
+app.route("/api/admin", adminApi);
+app.route("/admin", dashboard);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 
 app.onError((err, c) => {
   if (err instanceof AppError) {
     return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  }
+  if (err instanceof HTTPException) {
+    // Raised by Hono's own middleware (the dashboard's CSRF origin check).
+    const code = err.status === 403 ? "forbidden" : err.status === 401 ? "unauthorized" : "bad_request";
+    return c.json({ error: { code, message: err.message || code } }, err.status);
   }
   createLogger({ service: "ora-jobs" }).error("http.unhandled", {
     path: new URL(c.req.url).pathname,

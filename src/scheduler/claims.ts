@@ -18,9 +18,11 @@ export interface ClaimRequest {
   startedAt: Date;
   trigger: Trigger;
   token: string;
-  paused: boolean;
+  /** Record the slot as skipped with this reason instead of running it (paused, overridden). */
+  skipReason: string | null;
   dryRun: boolean;
   attempt?: number;
+  retryOf?: string | null;
 }
 
 /**
@@ -29,14 +31,15 @@ export interface ClaimRequest {
  * than the lease is taken over in the same statement, so two rescuers cannot both win.
  */
 export async function claimSlot(db: Db, r: ClaimRequest): Promise<ClaimOutcome> {
-  const status = r.paused ? "skipped" : "running";
+  const skipped = r.skipReason !== null;
+  const status = skipped ? "skipped" : "running";
   const leaseCutoff = new Date(r.startedAt.getTime() - CLAIM_LEASE_MS);
   const res = await db.execute<{ id: string; claim_token: string; status: string; took_over: boolean }>(sql`
     insert into cron_runs (task_name, scheduled_at, status, started_at, trigger, claim_token, dry_run, attempt,
-                           finished_at, duration_ms, error)
+                           retry_of, finished_at, duration_ms, error)
     values (${r.taskName}, ${r.slot}, ${status}, ${r.startedAt}, ${r.trigger}, ${r.token}, ${r.dryRun},
-            ${r.attempt ?? 1},
-            ${r.paused ? r.startedAt : null}, ${r.paused ? 0 : null}, ${r.paused ? "task is paused" : null})
+            ${r.attempt ?? 1}, ${r.retryOf ?? null},
+            ${skipped ? r.startedAt : null}, ${skipped ? 0 : null}, ${r.skipReason})
     on conflict (task_name, scheduled_at) do update set
       status      = case when cron_runs.status = 'running' and cron_runs.started_at < ${leaseCutoff}
                          then 'running' else cron_runs.status end,

@@ -2,7 +2,8 @@ import { openDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
 import { createLogger } from "../lib/log";
 import { TASKS } from "../tasks/registry";
-import { runCron } from "./dispatch";
+import { runCron, slotOf } from "./dispatch";
+import { EVERY_MINUTE, runOverridesAndRetries } from "./extras";
 
 export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
   let deps: ReturnType<typeof openDeps>;
@@ -14,7 +15,10 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     throw err;
   }
   try {
-    await runCron(deps, TASKS, controller.cron, controller.scheduledTime);
+    await Promise.all([
+      runCron(deps, TASKS, controller.cron, controller.scheduledTime),
+      controller.cron === EVERY_MINUTE ? runOverridesAndRetries(deps, TASKS, slotOf(controller.scheduledTime)) : [],
+    ]);
   } finally {
     ctx.waitUntil(deps.close());
   }

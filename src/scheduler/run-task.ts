@@ -18,6 +18,9 @@ export interface RunOptions {
   attempt?: number;
   /** Overrides the task's budget (tests, and manual runs with a shorter leash). */
   budgetMs?: number;
+  /** The task's "now" when it differs from the recorded slot (a retry records slot + attempt ms). */
+  taskNow?: Date;
+  retryOf?: string;
 }
 
 export interface RunRecord {
@@ -33,13 +36,21 @@ export interface RunRecord {
 type SettingsRow = {
   paused: boolean;
   settings: Record<string, unknown>;
+  schedule_override: string | null;
 };
 
 async function readSettings(deps: AppDeps, taskName: string): Promise<SettingsRow> {
   const res = await deps.db.execute<SettingsRow>(
-    sql`select paused, settings from task_settings where task_name = ${taskName}`,
+    sql`select paused, settings, schedule_override from task_settings where task_name = ${taskName}`,
   );
-  return res.rows[0] ?? { paused: false, settings: {} };
+  return res.rows[0] ?? { paused: false, settings: {}, schedule_override: null };
+}
+
+function skipReason(row: SettingsRow, trigger: Trigger): string | null {
+  if (trigger === "manual") return null; // a run asked for by hand always runs
+  if (row.paused) return "task is paused";
+  if (trigger === "cron" && row.schedule_override) return `schedule overridden: ${row.schedule_override} (shop time)`;
+  return null;
 }
 
 async function withBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -63,7 +74,8 @@ async function withBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Pr
 /** Claims the slot, runs the task within its budget, records the outcome. Never throws for the task. */
 export async function runTask(deps: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
   const log = deps.log.child({ task: task.name, slot: opts.slot.toISOString(), trigger: opts.trigger });
-  const { paused, settings } = await readSettings(deps, task.name);
+  const settingsRow = await readSettings(deps, task.name);
+  const { settings } = settingsRow;
   const token = crypto.randomUUID();
   const startedAt = deps.clock();
   const claim = await claimSlot(deps.db, {
@@ -72,17 +84,17 @@ export async function runTask(deps: AppDeps, task: Task, opts: RunOptions): Prom
     startedAt,
     trigger: opts.trigger,
     token,
-    // A paused task's scheduled slots are recorded as skipped; a run asked for by hand still runs.
-    paused: paused && opts.trigger !== "manual",
+    skipReason: skipReason(settingsRow, opts.trigger),
     dryRun: opts.dryRun ?? false,
     attempt: opts.attempt ?? 1,
+    retryOf: opts.retryOf ?? null,
   });
   if (claim.kind === "duplicate") {
     log.info("task.duplicate", { runId: claim.runId, existingStatus: claim.status });
     return { runId: claim.runId, taskName: task.name, outcome: "duplicate" };
   }
   if (claim.kind === "skipped") {
-    log.info("task.skipped", { runId: claim.runId, reason: "paused" });
+    log.info("task.skipped", { runId: claim.runId, reason: skipReason(settingsRow, opts.trigger) });
     return { runId: claim.runId, taskName: task.name, outcome: "skipped" };
   }
   log.info("task.start", { runId: claim.runId, takeover: claim.takeover });
@@ -92,7 +104,7 @@ export async function runTask(deps: AppDeps, task: Task, opts: RunOptions): Prom
   let error: string | undefined;
   try {
     result = await withBudget(budgetMs, (signal) =>
-      task.run({ ...deps, signal, dryRun: opts.dryRun ?? false, settings }, opts.slot),
+      task.run({ ...deps, signal, dryRun: opts.dryRun ?? false, settings }, opts.taskNow ?? opts.slot),
     );
     outcome = "succeeded";
   } catch (err) {

@@ -70,6 +70,7 @@ export const checkLowStock: Task = {
   description: "Alert the admins about products at or below their low-stock threshold",
   budgetMs: 25_000,
   deletes: false,
+  settingsSchema: Settings,
   async run(deps, now) {
     const s = parseSettings(Settings, deps.settings, this.name);
     const fallback = s.threshold ?? deps.config.LOW_STOCK_THRESHOLD;

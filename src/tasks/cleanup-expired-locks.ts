@@ -37,6 +37,7 @@ export const cleanupExpiredLocks: Task = {
   description: "Delete inventory locks whose expires_at has passed, releasing held stock",
   budgetMs: 25_000,
   deletes: true,
+  settingsSchema: Settings,
   async run(deps, now) {
     const { batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {

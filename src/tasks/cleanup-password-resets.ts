@@ -25,6 +25,7 @@ export const cleanupPasswordResets: Task = {
   description: "Delete expired and used password reset tokens",
   budgetMs: 25_000,
   deletes: true,
+  settingsSchema: Settings,
   async run(deps, now) {
     const { batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {

@@ -29,6 +29,7 @@ export const cleanupReadNotifications: Task = {
   description: "Delete read notifications older than the retention (default 30 days); unread ones stay",
   budgetMs: 25_000,
   deletes: true,
+  settingsSchema: Settings,
   async run(deps, now) {
     const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);

@@ -42,6 +42,7 @@ export const cleanupUnverifiedUsers: Task = {
   description: "Delete never-verified accounts older than 30 days that have no orders or payments",
   budgetMs: 25_000,
   deletes: true,
+  settingsSchema: Settings,
   async run(deps, now) {
     const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);

@@ -143,6 +143,7 @@ export const dailySalesReport: Task = {
   description: "Email the admins the day's sales (shop day up to 18:00) plus the previous day's final figures",
   budgetMs: 25_000,
   deletes: false,
+  settingsSchema: Settings,
   async run(deps, now) {
     const { catchUpDays } = parseSettings(Settings, deps.settings, this.name);
     const tz = deps.config.BUSINESS_TIMEZONE;

@@ -28,6 +28,7 @@ export const deliverOrderEvents: Task = {
   description: "Deliver pending order events: the customer's notification row and email",
   budgetMs: 25_000,
   deletes: false,
+  settingsSchema: Settings,
   async run(deps, now) {
     const s = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {

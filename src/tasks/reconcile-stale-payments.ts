@@ -57,6 +57,7 @@ export const reconcileStalePayments: Task = {
   description: "Ask Razorpay about PENDING payments older than 10 minutes and confirm or fail them",
   budgetMs: 28_000,
   deletes: false,
+  settingsSchema: Settings,
   async run(deps, now) {
     const s = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - s.staleMinutes * 60_000);

@@ -5,8 +5,10 @@ import { cleanupReadNotifications } from "./cleanup-read-notifications";
 import { cleanupUnverifiedUsers } from "./cleanup-unverified-users";
 import { dailySalesReport } from "./daily-sales-report";
 import { deliverOrderEvents } from "./deliver-order-events";
+import { pruneHistory } from "./prune-history";
 import { reconcileStalePayments } from "./reconcile-stale-payments";
 import type { Task } from "./types";
+import { createWatchdog } from "./watchdog";
 
 /** The single source of truth for what runs when; wrangler.toml's crons must match it (tested). */
 export const TASKS: readonly Task[] = [
@@ -18,6 +20,8 @@ export const TASKS: readonly Task[] = [
   cleanupReadNotifications,
   dailySalesReport,
   cleanupUnverifiedUsers,
+  createWatchdog(() => TASKS),
+  pruneHistory,
 ];
 
 export function findTask(name: string): Task | undefined {

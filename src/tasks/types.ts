@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { AppDeps } from "../lib/deps";
 
 export type Priority = "HIGH" | "MEDIUM" | "LOW";
@@ -26,6 +27,10 @@ export interface Task {
   budgetMs: number;
   /** Tasks that delete support dry runs. */
   deletes: boolean;
+  /** The task's settings (task_settings.settings), validated on write by the admin API and on read by the task. */
+  settingsSchema: z.ZodObject;
+  /** Internal tasks (the watchdog, history pruning) are not part of CONTRACT §2. */
+  internal?: boolean;
   /** `now` is the slot's time, so a replay of a slot gives the same answer. */
   run(deps: TaskDeps, now: Date): Promise<TaskResult>;
 }

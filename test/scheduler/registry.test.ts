@@ -26,6 +26,8 @@ describe("registry and wrangler.toml", () => {
       "cleanup-unverified-users": "0 0 1 * *",
       "deliver-order-events": "* * * * *",
     };
-    expect(Object.fromEntries(TASKS.map((t) => [t.name, t.cron]))).toEqual(contract);
+    expect(Object.fromEntries(TASKS.filter((t) => !t.internal).map((t) => [t.name, t.cron]))).toEqual(contract);
+    // Internal tasks only share the contract's triggers.
+    for (const t of TASKS.filter((x) => x.internal)) expect(Object.values(contract)).toContain(t.cron);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import worker from "../../src/index";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
@@ -24,7 +25,17 @@ let slotMinute = Date.parse("2026-11-28T06:00:00Z");
 const nextSlot = () => (slotMinute += 60 * 60_000);
 
 function fakeTask(name: string, cron: string, run: Task["run"], budgetMs = 5_000): Task {
-  return { name, cron, schedule: "test", priority: "LOW", description: "test task", budgetMs, deletes: false, run };
+  return {
+    name,
+    cron,
+    schedule: "test",
+    priority: "LOW",
+    description: "test task",
+    budgetMs,
+    deletes: false,
+    settingsSchema: z.object({}),
+    run,
+  };
 }
 
 async function runsOf(task: string) {

@@ -5,6 +5,7 @@ import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
 import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
 import { startRazorpayStub } from "../../scripts/stubs/razorpay-stub.mjs";
 import { startResendStub } from "../../scripts/stubs/resend-stub.mjs";
+import { startWebhookSink } from "../../scripts/stubs/webhook-sink.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,6 +14,7 @@ declare module "vitest" {
     databaseKind: string;
     razorpayUrl: string;
     resendUrl: string;
+    sinkUrl: string;
   }
 }
 
@@ -23,6 +25,8 @@ export default async function setup(project: TestProject) {
   project.provide("razorpayUrl", razorpay.url);
   const resend = await startResendStub();
   project.provide("resendUrl", resend.url);
+  const sink = await startWebhookSink();
+  project.provide("sinkUrl", sink.url);
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
   project.provide("provisionerUrl", provisioner.url);
   project.provide("databaseKind", provisioner.kind);
@@ -30,6 +34,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await razorpay.close();
     await resend.close();
+    await sink.close();
     await provisioner.close();
     await proxy.close();
   };

@@ -1,0 +1,1 @@
+export function startWebhookSink(opts?: { port?: number }): Promise<{ url: string; close(): Promise<void> }>;

@@ -1,0 +1,119 @@
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../lib/errors";
+import { formatShopTime } from "../lib/time";
+import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/overview";
+import { nextRunsOf } from "../ops/schedule";
+import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
+import { findTask } from "../tasks/registry";
+import { requireAdmin } from "./auth";
+import { type HonoEnv, withDeps } from "./context";
+
+export const adminApi = new Hono<HonoEnv>();
+adminApi.use("*", requireAdmin({ basic: false }), withDeps);
+
+async function jsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "body is not valid JSON");
+  }
+}
+
+adminApi.get("/tasks", async (c) => {
+  const deps = c.get("deps");
+  return c.json({ tasks: await taskViews(deps, deps.clock()) });
+});
+
+adminApi.get("/tasks/:name", async (c) => {
+  const deps = c.get("deps");
+  const task = taskOr404(c.req.param("name"));
+  const [view] = await taskViews(deps, deps.clock(), [task]);
+  return c.json({ task: view });
+});
+
+const RunsQuery = z.object({
+  task: z.string().min(1).max(100).optional(),
+  status: z.enum(["running", "succeeded", "failed", "skipped"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+adminApi.get("/runs", async (c) => {
+  const q = RunsQuery.safeParse(c.req.query());
+  if (!q.success)
+    throw new AppError(
+      "bad_request",
+      `invalid query: ${q.error.issues[0]?.path.join(".")}: ${q.error.issues[0]?.message}`,
+    );
+  if (q.data.task && !findTask(q.data.task) && !q.data.task.startsWith("unknown-cron:")) {
+    throw new AppError("bad_request", `unknown task "${q.data.task}"`);
+  }
+  const rows = await recentRuns(c.get("deps"), q.data);
+  return c.json({ runs: rows.map(runJson) });
+});
+
+adminApi.post("/tasks/:name/run", async (c) => {
+  const deps = c.get("deps");
+  const task = taskOr404(c.req.param("name"));
+  const body = z.object({ dryRun: z.boolean().default(false) }).safeParse(await jsonBody(c.req.raw));
+  if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean}');
+  const dryRun = body.data.dryRun || c.req.query("dryRun") === "true";
+  const record = await runNow(deps, task, dryRun);
+  const res = await deps.db.execute<RunRow>(sql`
+    select id, task_name, scheduled_at, status, started_at, finished_at, duration_ms, result, error, trigger,
+           attempt, dry_run, duplicate_fires, takeovers, retry_of from cron_runs where id = ${record.runId}`);
+  const row = res.rows[0];
+  if (!row) throw new AppError("internal", "the run was not recorded");
+  return c.json({ run: runJson(row) });
+});
+
+for (const action of ["pause", "resume"] as const) {
+  adminApi.post(`/tasks/:name/${action}`, async (c) => {
+    const deps = c.get("deps");
+    const task = taskOr404(c.req.param("name"));
+    await setPaused(deps, task, action === "pause", deps.clock());
+    const [view] = await taskViews(deps, deps.clock(), [task]);
+    return c.json({ task: view });
+  });
+}
+
+adminApi.put("/tasks/:name/settings", async (c) => {
+  const deps = c.get("deps");
+  const task = taskOr404(c.req.param("name"));
+  const settings = await setSettings(deps, task, await jsonBody(c.req.raw), deps.clock());
+  return c.json({ task: task.name, settings });
+});
+
+adminApi.put("/tasks/:name/schedule", async (c) => {
+  const deps = c.get("deps");
+  const task = taskOr404(c.req.param("name"));
+  const body = (await jsonBody(c.req.raw)) as { cron?: unknown };
+  const spec = parseOverride(body?.cron);
+  await setScheduleOverride(deps, task, spec, deps.clock());
+  const tz = deps.config.BUSINESS_TIMEZONE;
+  const next = nextRunsOf({ spec, timeZone: tz, overridden: true }, deps.clock(), 5);
+  return c.json({
+    task: task.name,
+    override: spec.source,
+    timezone: tz,
+    nextRuns: next.map((d) => ({ at: d.toISOString(), shopTime: formatShopTime(d, tz) })),
+  });
+});
+
+adminApi.delete("/tasks/:name/schedule", async (c) => {
+  const deps = c.get("deps");
+  const task = taskOr404(c.req.param("name"));
+  await setScheduleOverride(deps, task, null, deps.clock());
+  const [view] = await taskViews(deps, deps.clock(), [task]);
+  return c.json({ task: view });
+});
+
+adminApi.get("/incidents", async (c) => c.json({ incidents: await openIncidents(c.get("deps")) }));
+
+adminApi.get("/emails", async (c) => {
+  const deps = c.get("deps");
+  return c.json({ emails: await emailPipelineStats(deps, deps.clock()) });
+});

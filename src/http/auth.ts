@@ -1,0 +1,34 @@
+import { createMiddleware } from "hono/factory";
+import { requireSecret } from "../lib/config";
+import { secretsEqual } from "../lib/crypto";
+import { AppError } from "../lib/errors";
+import type { HonoEnv } from "./context";
+
+function presented(header: string, allowBasic: boolean): string | null {
+  if (header.startsWith("Bearer ")) return header.slice(7).trim() || null;
+  if (allowBasic && header.startsWith("Basic ")) {
+    try {
+      const decoded = atob(header.slice(6).trim());
+      const colon = decoded.indexOf(":");
+      return colon >= 0 ? decoded.slice(colon + 1) : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * ADMIN_TOKEN as a Bearer token (and, for the browser dashboard, as the HTTP Basic password with any
+ * user name), compared in constant time. Without it: 401 and nothing else.
+ */
+export const requireAdmin = (opts: { basic: boolean }) =>
+  createMiddleware<HonoEnv>(async (c, next) => {
+    const expected = requireSecret(c.env, "ADMIN_TOKEN");
+    const given = presented(c.req.header("authorization") ?? "", opts.basic);
+    if (!given || !(await secretsEqual(given, expected))) {
+      if (opts.basic) c.header("WWW-Authenticate", 'Basic realm="ORA Jobs", charset="UTF-8"');
+      throw new AppError("unauthorized", "valid admin credentials are required");
+    }
+    await next();
+  });

@@ -1,0 +1,57 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { DAY_MS } from "../lib/time";
+import { deleteInBatches } from "./batched-delete";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  runDays: z.number().int().min(7).max(365).default(30),
+  webhookDays: z.number().int().min(7).max(365).default(30),
+  /** Sent emails hold customers' addresses and order details: keep them no longer than needed. */
+  emailDays: z.number().int().min(7).max(365).default(30),
+  eventDays: z.number().int().min(1).max(365).default(7),
+  batchSize: z.number().int().min(100).max(50_000).default(5_000),
+  softBudgetMs: z.number().int().min(1_000).max(25_000).default(15_000),
+});
+
+/** The worker's own bookkeeping must not grow without bound (a run a minute is 500k rows a year). */
+export const pruneHistory: Task = {
+  name: "prune-history",
+  cron: "30 20 * * *",
+  schedule: "daily at 02:00",
+  priority: "LOW",
+  description: "Delete the worker's own old run history, webhook log, delivered events and settled emails",
+  budgetMs: 25_000,
+  deletes: true,
+  internal: true,
+  settingsSchema: Settings,
+  async run(deps, now) {
+    const s = parseSettings(Settings, deps.settings, this.name);
+    const before = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const targets = [
+      { name: "cronRuns", table: "cron_runs", where: sql`started_at < ${before(s.runDays)} and status <> 'running'` },
+      { name: "webhookEvents", table: "webhook_events", where: sql`received_at < ${before(s.webhookDays)}` },
+      { name: "orderEvents", table: "order_events", where: sql`delivered_at < ${before(s.eventDays)}` },
+      { name: "emails", table: "emails", where: sql`created_at < ${before(s.emailDays)} and status <> 'queued'` },
+      { name: "incidents", table: "incidents", where: sql`resolved_at < ${before(s.runDays)}` },
+    ];
+    const result: Record<string, number> = {};
+    for (const { name, table, where } of targets) {
+      const t = sql.raw(table);
+      if (deps.dryRun) {
+        const r = await deps.db.execute<{ n: number }>(sql`select count(*)::int as n from ${t} where ${where}`);
+        result[name] = r.rows[0]?.n ?? 0;
+        continue;
+      }
+      const r = await deleteInBatches(
+        deps,
+        s.batchSize,
+        s.softBudgetMs,
+        (limit) => sql`delete from ${t} where ctid = any(array(select ctid from ${t} where ${where} limit ${limit}))`,
+      );
+      result[name] = r.deleted;
+    }
+    return deps.dryRun ? { wouldDelete: result } : { deleted: result };
+  },
+};

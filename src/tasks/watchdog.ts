@@ -1,0 +1,138 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { sendOpsAlert } from "../ops/alerts";
+import { computeHealth, type TaskHealth } from "../ops/health";
+import { parseSettings } from "./settings";
+import type { Task } from "./types";
+
+const Settings = z.object({
+  /** Failed runs in a row that make an incident. */
+  failuresInARow: z.number().int().min(1).max(20).default(3),
+  /** A run this many times the 24-hour median (and at least `slowMinMs`) is "far longer than usual". */
+  slowFactor: z.number().min(1.5).max(100).default(5),
+  slowMinMs: z.number().int().min(100).max(600_000).default(5_000),
+});
+
+type Kind = "overdue" | "failing" | "slow";
+
+interface Finding {
+  key: string;
+  kind: Kind;
+  task: TaskHealth;
+  active: boolean;
+  title: string;
+  message: string;
+}
+
+function findings(h: TaskHealth, s: z.infer<typeof Settings>): Finding[] {
+  const slow =
+    h.lastRun?.durationMs != null &&
+    h.stats24h.p50Ms != null &&
+    h.stats24h.runs >= 5 &&
+    h.lastRun.durationMs >= s.slowMinMs &&
+    h.lastRun.durationMs > s.slowFactor * h.stats24h.p50Ms;
+  return [
+    {
+      key: `overdue:${h.name}`,
+      kind: "overdue",
+      task: h,
+      active: h.overdue,
+      title: `${h.name} missed its slot`,
+      message: `No successful run since the slot of ${h.expectedSlot} (${h.schedule.description}). Last success: ${h.lastSuccess ?? "never"}.`,
+    },
+    {
+      key: `failing:${h.name}`,
+      kind: "failing",
+      task: h,
+      active: h.consecutiveFailures >= s.failuresInARow,
+      title: `${h.name} failed ${h.consecutiveFailures} times in a row`,
+      message: `Last error: ${h.lastFailure?.error ?? "unknown"}`,
+    },
+    {
+      key: `slow:${h.name}`,
+      kind: "slow",
+      task: h,
+      active: slow,
+      title: `${h.name} ran far longer than usual`,
+      message: `Last run took ${h.lastRun?.durationMs ?? "?"} ms against a 24-hour median of ${h.stats24h.p50Ms ?? "?"} ms.`,
+    },
+  ];
+}
+
+/**
+ * The dead man's switch inside the scheduler: every minute it compares what should have run with what
+ * did. Each problem is an incident: one alert when it opens, one when it clears, nothing in between.
+ * (Silence of the every-minute trigger itself is what /api/health/cron is for, polled from outside.)
+ */
+export function createWatchdog(watched: () => readonly Task[]): Task {
+  return {
+    name: "watchdog",
+    cron: "* * * * *",
+    schedule: "every minute",
+    priority: "MEDIUM",
+    description: "Alert on missed slots, repeated failures and unusually slow runs; and again when they clear",
+    budgetMs: 20_000,
+    deletes: false,
+    internal: true,
+    settingsSchema: Settings,
+    async run(deps, now) {
+      const s = parseSettings(Settings, deps.settings, "watchdog");
+      const health = await computeHealth(
+        deps,
+        watched().filter((t) => t.name !== "watchdog"),
+        now,
+      );
+      const all = health.flatMap((h) => findings(h, s));
+      const opened: string[] = [];
+      const resolved: string[] = [];
+      for (const f of all) {
+        if (f.active && !f.task.paused) {
+          const ins = await deps.db.execute<{ id: string }>(sql`
+            insert into incidents (key, kind, task_name, details, opened_at)
+            values (${f.key}, ${f.kind}, ${f.task.name}, ${JSON.stringify({ message: f.message })}::jsonb, ${now})
+            on conflict (key) where resolved_at is null do nothing
+            returning id`);
+          const id = ins.rows[0]?.id;
+          if (!id || deps.dryRun) continue;
+          opened.push(f.key);
+          await sendOpsAlert(
+            deps,
+            {
+              key: `${f.key}/${id}/open`,
+              title: f.title,
+              message: f.message,
+              severity: f.task.priority === "HIGH" || f.kind === "failing" ? "critical" : "warning",
+              task: f.task.name,
+              details: { priority: f.task.priority, schedule: f.task.schedule.description },
+            },
+            now,
+          );
+        } else if (!f.active) {
+          const upd = await deps.db.execute<{ id: string; opened_at: Date | string }>(sql`
+            update incidents set resolved_at = ${now}
+            where key = ${f.key} and resolved_at is null
+            returning id, opened_at`);
+          const row = upd.rows[0];
+          if (!row) continue;
+          resolved.push(f.key);
+          const minutes = Math.round((now.getTime() - new Date(row.opened_at).getTime()) / 60_000);
+          await sendOpsAlert(
+            deps,
+            {
+              key: `${f.key}/${row.id}/resolved`,
+              title: `Resolved: ${f.title.replace(/ failed \d+ times in a row/, " is succeeding again")}`,
+              message: `Cleared after ${minutes} minute(s).`,
+              severity: "resolved",
+              task: f.task.name,
+            },
+            now,
+          );
+        }
+      }
+      const open = await deps.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from incidents where resolved_at is null`,
+      );
+      return { checked: health.length, opened, resolved, open: open.rows[0]?.n ?? 0 };
+    },
+  };
+}
