@@ -4,6 +4,7 @@ import net from "node:net";
 import { WebSocketServer } from "ws";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
 
 /** @returns {Promise<{ port: number, close: () => Promise<void> }>} */
 export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
@@ -29,6 +30,9 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
       if (connected) socket.write(chunk);
       else pending.push(chunk);
+      // The client's Terminate message ('X', length 4) ends the session. Postgres then hangs up;
+      // PGlite's socket server does not, so end the TCP side here as Postgres would.
+      if (chunk.length >= 5 && chunk.subarray(chunk.length - 5).equals(TERMINATE)) socket.end();
     });
     socket.on("data", (chunk) => {
       if (ws.readyState === ws.OPEN) ws.send(chunk);
@@ -37,6 +41,9 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
     // close frame from us racing its own surfaces in workerd as "Network connection lost". So give
     // the client a moment to close first, and close normally only if it does not (server-side end).
     socket.on("end", () => {
+      setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
+    });
+    socket.on("close", () => {
       setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
     });
     socket.on("error", () => ws.readyState === ws.OPEN && ws.close(1011, "upstream error"));

@@ -17,6 +17,8 @@ function readBody(req) {
   });
 }
 
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 function validate(email) {
   for (const f of ["from", "to", "subject"]) {
     if (email?.[f] === undefined || email[f] === "" || (Array.isArray(email[f]) && email[f].length === 0)) {
@@ -59,6 +61,7 @@ export async function startResendStub({ port = 0 } = {}) {
       res.end(JSON.stringify(body));
     };
     try {
+      if (url.pathname === "/preview" || url.pathname.startsWith("/preview/")) return preview(url, res);
       if (url.pathname.startsWith("/__control/")) {
         const s = space(url.searchParams.get("ns") ?? "default");
         if (url.pathname === "/__control/emails") return send(200, { emails: s.emails, calls: s.calls });
@@ -162,6 +165,27 @@ export async function startResendStub({ port = 0 } = {}) {
       return send(500, err(500, "internal_server_error", String(e)));
     }
   });
+  // A local mail preview: every email "sent" through this stub, newest first, rendered as sent.
+  function preview(url, res) {
+    const all = [...spaces.values()].flatMap((s) => s.emails).reverse();
+    const id = url.pathname.slice("/preview/".length);
+    const strict = { "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:" };
+    if (id) {
+      const email = all.find((e) => e.id === id);
+      res.writeHead(email ? 200 : 404, { "content-type": "text/html; charset=utf-8", ...strict });
+      return res.end(email ? (email.html ?? `<pre>${escape(email.text ?? "")}</pre>`) : "no such email");
+    }
+    const rows = all
+      .map(
+        (e) =>
+          `<tr><td><a href="/preview/${e.id}">${escape(e.subject)}</a></td><td>${escape([].concat(e.to).join(", "))}</td><td>${e.via}</td></tr>`,
+      )
+      .join("");
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...strict });
+    return res.end(
+      `<!doctype html><meta charset="utf-8"><title>ORA Jobs mail preview</title><style>body{font-family:sans-serif;margin:24px}td{padding:4px 10px;border-bottom:1px solid #eee}</style><h1>Sent mail (${all.length})</h1><table>${rows}</table>`,
+    );
+  }
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address();
   return {

@@ -4,6 +4,8 @@ import * as schema from "./schema";
 
 export type Db = NeonDatabase<typeof schema>;
 
+const CLOSE_TIMEOUT_MS = 3_000;
+
 export interface DbHandle {
   db: Db;
   /** Ends the pool; call it through ctx.waitUntil so the response is not held up. */
@@ -36,7 +38,8 @@ export function openDb({ url, wsProxy, poolMax }: DbOptions): DbHandle {
   return {
     db: drizzle({ client: pool, schema }),
     close: () => {
-      ended ??= pool.end().catch(() => {});
+      // Bounded: a peer that never hangs up must not keep the invocation alive.
+      ended ??= Promise.race([pool.end().catch(() => {}), new Promise<void>((r) => setTimeout(r, CLOSE_TIMEOUT_MS))]);
       return ended;
     },
   };

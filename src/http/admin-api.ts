@@ -61,7 +61,10 @@ adminApi.post("/tasks/:name/run", async (c) => {
   const body = z.object({ dryRun: z.boolean().default(false) }).safeParse(await jsonBody(c.req.raw));
   if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean}');
   const dryRun = body.data.dryRun || c.req.query("dryRun") === "true";
-  const record = await runNow(deps, task, dryRun);
+  const atText = c.req.query("at");
+  const at = atText === undefined ? undefined : new Date(atText);
+  if (at && Number.isNaN(at.getTime())) throw new AppError("bad_request", "at must be an ISO time");
+  const record = await runNow(deps, task, dryRun, at);
   const res = await deps.db.execute<RunRow>(sql`
     select id, task_name, scheduled_at, status, started_at, finished_at, duration_ms, result, error, trigger,
            attempt, dry_run, duplicate_fires, takeovers, retry_of from cron_runs where id = ${record.runId}`);

@@ -53,7 +53,10 @@ export async function setScheduleOverride(deps: AppDeps, task: Task, spec: CronS
     on conflict (task_name) do update set schedule_override = excluded.schedule_override, updated_at = excluded.updated_at`);
 }
 
-/** A run asked for by hand: its slot and "now" are the moment it was asked for. */
-export function runNow(deps: AppDeps, task: Task, dryRun: boolean): Promise<RunRecord> {
-  return runTask(deps, task, { slot: deps.clock(), trigger: "manual", dryRun });
+/**
+ * A run asked for by hand: its slot and "now" are the moment it was asked for, or `at` to replay a
+ * slot (a replay of a slot that already ran is recorded as a duplicate and does nothing).
+ */
+export function runNow(deps: AppDeps, task: Task, dryRun: boolean, at?: Date): Promise<RunRecord> {
+  return runTask(deps, task, { slot: at ?? deps.clock(), trigger: "manual", dryRun });
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { formatShopTime } from "../lib/time";
 import { sendOpsAlert } from "../ops/alerts";
 import { computeHealth, type TaskHealth } from "../ops/health";
 import { parseSettings } from "./settings";
@@ -24,7 +25,8 @@ interface Finding {
   message: string;
 }
 
-function findings(h: TaskHealth, s: z.infer<typeof Settings>): Finding[] {
+function findings(h: TaskHealth, s: z.infer<typeof Settings>, tz: string): Finding[] {
+  const at = (iso: string | null) => (iso ? formatShopTime(new Date(iso), tz) : "never");
   const slow =
     h.lastRun?.durationMs != null &&
     h.stats24h.p50Ms != null &&
@@ -38,7 +40,7 @@ function findings(h: TaskHealth, s: z.infer<typeof Settings>): Finding[] {
       task: h,
       active: h.overdue,
       title: `${h.name} missed its slot`,
-      message: `No successful run since the slot of ${h.expectedSlot} (${h.schedule.description}). Last success: ${h.lastSuccess ?? "never"}.`,
+      message: `No successful run for the slot of ${at(h.expectedSlot)} (${h.schedule.description}). Last success: ${at(h.lastSuccess)}.`,
     },
     {
       key: `failing:${h.name}`,
@@ -82,7 +84,7 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
         watched().filter((t) => t.name !== "watchdog"),
         now,
       );
-      const all = health.flatMap((h) => findings(h, s));
+      const all = health.flatMap((h) => findings(h, s, deps.config.BUSINESS_TIMEZONE));
       const opened: string[] = [];
       const resolved: string[] = [];
       for (const f of all) {

@@ -197,7 +197,7 @@ ${p.topProducts.map((x) => html`<tr><td>${x.name}</td><td class="num">${x.quanti
 }
 <h1>Previous day, final</h1>
 <table class="data" role="presentation">
-<tr><td>${formatShopDate(p.previousDay.date, tz)}</td><td class="num">${formatInr(p.previousDay.revenue)} · ${p.previousDay.orders} orders</td></tr>
+<tr><td>${formatShopDate(p.previousDay.date, tz)}</td><td class="num">${formatInr(p.previousDay.revenue)} · ${p.previousDay.orders} order${p.previousDay.orders === 1 ? "" : "s"}</td></tr>
 <tr><td>Cancelled / failed payments</td><td class="num">${p.previousDay.cancelled} / ${p.previousDay.failedPayments}</td></tr>
 </table>`;
   const text = [
