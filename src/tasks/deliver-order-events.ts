@@ -24,7 +24,7 @@ export const deliverOrderEvents: Task = {
   name: "deliver-order-events",
   cron: "* * * * *",
   schedule: "every minute",
-  priority: "HIGH",
+  priority: "MEDIUM",
   description: "Deliver pending order events: the customer's notification row and email",
   budgetMs: 25_000,
   deletes: false,
