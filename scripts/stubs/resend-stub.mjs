@@ -17,7 +17,7 @@ function readBody(req) {
   });
 }
 
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function validate(email) {
   for (const f of ["from", "to", "subject"]) {
@@ -173,12 +173,12 @@ export async function startResendStub({ port = 0 } = {}) {
     if (id) {
       const email = all.find((e) => e.id === id);
       res.writeHead(email ? 200 : 404, { "content-type": "text/html; charset=utf-8", ...strict });
-      return res.end(email ? (email.html ?? `<pre>${escape(email.text ?? "")}</pre>`) : "no such email");
+      return res.end(email ? (email.html ?? `<pre>${escapeHtml(email.text ?? "")}</pre>`) : "no such email");
     }
     const rows = all
       .map(
         (e) =>
-          `<tr><td><a href="/preview/${e.id}">${escape(e.subject)}</a></td><td>${escape([].concat(e.to).join(", "))}</td><td>${e.via}</td></tr>`,
+          `<tr><td><a href="/preview/${e.id}">${escapeHtml(e.subject)}</a></td><td>${escapeHtml([].concat(e.to).join(", "))}</td><td>${e.via}</td></tr>`,
       )
       .join("");
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...strict });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { Executor } from "../db/executor";
 import type { AppDeps } from "../lib/deps";
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "../lib/errors";
 import { formatShopTime } from "../lib/time";
 import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/overview";

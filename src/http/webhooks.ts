@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { enqueueEmails } from "../email/outbox";
 import { requireSecret } from "../lib/config";
 import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";

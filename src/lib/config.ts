@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "./errors";
 
 /** Secrets the Worker cannot do its work without; each is checked where it is first needed. */

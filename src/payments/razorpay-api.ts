@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { requireSecret } from "../lib/config";
 import type { AppDeps } from "../lib/deps";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RazorpayPayment } from "./razorpay-api";
 
 const Entity = <T extends z.ZodType>(schema: T) => z.object({ entity: schema });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { textArray } from "../db/sql-helpers";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { parseSettings } from "./settings";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";

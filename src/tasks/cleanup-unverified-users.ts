@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { DAY_MS } from "../lib/time";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { Executor } from "../db/executor";
 import { SALE_STATUSES } from "../db/schema";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";

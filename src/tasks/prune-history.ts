@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { DAY_MS } from "../lib/time";
 import { deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { forEachLimited } from "../lib/concurrency";
 import { errorMessage } from "../lib/errors";

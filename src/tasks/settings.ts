@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { AppError } from "../lib/errors";
 
 /** Parses a task's settings row; a bad stored value fails the run with a message naming it. */

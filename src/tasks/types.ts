@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AppDeps } from "../lib/deps";
 
 export type Priority = "HIGH" | "MEDIUM" | "LOW";

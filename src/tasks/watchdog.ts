@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { formatShopTime } from "../lib/time";
 import { sendOpsAlert } from "../ops/alerts";
 import { computeHealth, type TaskHealth } from "../ops/health";

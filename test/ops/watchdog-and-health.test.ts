@@ -3,15 +3,7 @@ import worker from "../../src/index";
 import { computeHealth } from "../../src/ops/health";
 import { runTask } from "../../src/scheduler/run-task";
 import { findTask, TASKS } from "../../src/tasks/registry";
-import {
-  createTestDatabase,
-  type TestDatabase,
-  type TestDeps,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../helpers/harness";
+import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { formatInr } from "../../lib/money";
 import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/time";
 import type { EmailKind } from "../kinds";
