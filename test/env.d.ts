@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     TEST_PROVISIONER_URL: string;
     TEST_DATABASE_KIND: string;
     TEST_SINK_URL: string;
+    BENCH_COLLECTOR_URL: string;
+    CHAOS_RUNS: string;
   }
 }
 declare module "*?raw" {

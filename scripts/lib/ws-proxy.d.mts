@@ -1,4 +1,6 @@
-export function startWsProxy(opts?: {
-  port?: number;
-  host?: string;
-}): Promise<{ port: number; close(): Promise<void> }>;
+export function startWsProxy(opts?: { port?: number; host?: string }): Promise<{
+  port: number;
+  close(): Promise<void>;
+  stats: { connections: number; roundTrips: number; dropped: number };
+  faults: Map<string, { mode: "drop-before" | "drop-after"; at: number; times: number }>;
+}>;

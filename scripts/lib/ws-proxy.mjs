@@ -1,14 +1,86 @@
 // WebSocket → TCP proxy so the Neon serverless driver, running inside workerd, can reach a plain
 // Postgres (local server or PGlite) the way it reaches Neon in production. Loopback only.
+// For tests it also counts round trips and injects faults: per database (read from the startup
+// message and the target port, "5432/ora_test_1"), drop the connection before a chosen query reaches
+// Postgres, or after it ran but before its answer gets back.
+// Control: POST /__faults {database: "<port>/<name>", mode, at, times}; GET /__stats.
+import http from "node:http";
 import net from "node:net";
 import { WebSocketServer } from "ws";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+const SSL_REQUEST = 80877103;
 
-/** @returns {Promise<{ port: number, close: () => Promise<void> }>} */
+function startupDatabase(buf) {
+  // int32 length, int32 protocol, then key\0value\0 pairs.
+  const parts = buf.subarray(8).toString("utf8").split("\0");
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] === "database") return parts[i + 1];
+  return parts.includes("user") ? (parts[parts.indexOf("user") + 1] ?? "") : "";
+}
+
+/**
+ * Reads the client→server stream: the startup message, then typed messages. Each Sync or simple
+ * Query is one round trip (the client then waits for ReadyForQuery). Returns the round-trip numbers
+ * (1-based, per connection) that this chunk completes.
+ */
+function protocolReader(conn, stats) {
+  let started = false;
+  let buf = Buffer.alloc(0);
+  return (chunk) => {
+    const completed = [];
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    for (;;) {
+      if (!started) {
+        if (buf.length < 8) return completed;
+        const len = buf.readInt32BE(0);
+        if (buf.length < len) return completed;
+        if (buf.readInt32BE(4) !== SSL_REQUEST) {
+          started = true;
+          conn.database = startupDatabase(buf.subarray(0, len));
+          stats.connections += 1;
+        }
+        buf = buf.subarray(len);
+        continue;
+      }
+      if (buf.length < 5) return completed;
+      const len = buf.readInt32BE(1);
+      if (buf.length < len + 1) return completed;
+      const type = String.fromCharCode(buf[0]);
+      if (type === "S" || type === "Q") {
+        stats.roundTrips += 1;
+        conn.roundTrips += 1;
+        completed.push(conn.roundTrips);
+      }
+      buf = buf.subarray(len + 1);
+    }
+  };
+}
+
+/** @returns {Promise<{ port: number, close: () => Promise<void>, stats: { connections: number, roundTrips: number }, faults: Map<string, any> }>} */
 export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
-  const wss = new WebSocketServer({ port, host });
+  const stats = { connections: 0, roundTrips: 0, dropped: 0 };
+  /** database → { mode: "drop-before" | "drop-after", at: n, times: n } */
+  const faults = new Map();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      if (req.url === "/__stats") {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats));
+        return;
+      }
+      if (req.method === "POST" && req.url === "/__faults") {
+        const f = JSON.parse(Buffer.concat(chunks).toString() || "{}");
+        if (f.mode === "none") faults.delete(f.database);
+        else faults.set(f.database, { mode: f.mode, at: f.at ?? 1, times: f.times ?? 1 });
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  const wss = new WebSocketServer({ server });
   wss.on("connection", (ws, req) => {
     const address = new URL(req.url ?? "/", "http://x").searchParams.get("address") ?? "";
     const sep = address.lastIndexOf(":");
@@ -18,16 +90,37 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
       ws.close(1008, "only loopback Postgres targets are proxied");
       return;
     }
+    const conn = { database: "", roundTrips: 0, blackhole: false, fault: null };
+    const read = protocolReader(conn, stats);
     const socket = net.connect({ host: targetHost, port: targetPort });
     socket.setNoDelay(true);
     const pending = [];
     let connected = false;
+    const kill = () => {
+      stats.dropped += 1;
+      ws.terminate();
+      socket.destroy();
+    };
     socket.on("connect", () => {
       connected = true;
       for (const chunk of pending.splice(0)) socket.write(chunk);
     });
     ws.on("message", (data) => {
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const completed = read(chunk);
+      const key = `${targetPort}/${conn.database}`;
+      if (!conn.fault && conn.database && faults.has(key)) {
+        const f = faults.get(key);
+        if (f.times > 0) {
+          f.times -= 1;
+          conn.fault = f;
+        }
+      }
+      if (conn.fault && completed.includes(conn.fault.at)) {
+        if (conn.fault.mode === "drop-before") return kill();
+        conn.blackhole = true; // the query runs; its answer never arrives
+        setTimeout(kill, 300).unref();
+      }
       if (connected) socket.write(chunk);
       else pending.push(chunk);
       // The client's Terminate message ('X', length 4) ends the session. Postgres then hangs up;
@@ -35,32 +128,32 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
       if (chunk.length >= 5 && chunk.subarray(chunk.length - 5).equals(TERMINATE)) socket.end();
     });
     socket.on("data", (chunk) => {
-      if (ws.readyState === ws.OPEN) ws.send(chunk);
+      if (!conn.blackhole && ws.readyState === ws.OPEN) ws.send(chunk);
     });
     // When the client ends a connection it closes its WebSocket right after Postgres hangs up; a
     // close frame from us racing its own surfaces in workerd as "Network connection lost". So give
     // the client a moment to close first, and close normally only if it does not (server-side end).
-    socket.on("end", () => {
-      setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
-    });
-    socket.on("close", () => {
-      setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
-    });
+    const closeSoon = () => setTimeout(() => ws.readyState === ws.OPEN && ws.close(1000), 250).unref();
+    socket.on("end", closeSoon);
+    socket.on("close", closeSoon);
     socket.on("error", () => ws.readyState === ws.OPEN && ws.close(1011, "upstream error"));
     ws.on("close", () => socket.end());
     ws.on("error", () => socket.destroy());
   });
   await new Promise((resolve, reject) => {
-    wss.once("listening", resolve);
-    wss.once("error", reject);
+    server.once("listening", resolve);
+    server.once("error", reject);
+    server.listen(port, host);
   });
-  const addr = wss.address();
+  const addr = server.address();
   return {
+    stats,
+    faults,
     port: typeof addr === "object" && addr ? addr.port : port,
     close: () =>
       new Promise((resolve) => {
         for (const client of wss.clients) client.terminate();
-        wss.close(() => resolve());
+        wss.close(() => server.close(() => resolve()));
       }),
   };
 }

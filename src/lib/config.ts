@@ -11,6 +11,30 @@ export type SecretName =
   | "ADMIN_TOKEN"
   | "COURIER_WEBHOOK_TOKEN";
 
+const SECRET_NAMES: readonly SecretName[] = [
+  "DATABASE_URL",
+  "RAZORPAY_KEY_ID",
+  "RAZORPAY_KEY_SECRET",
+  "RAZORPAY_WEBHOOK_SECRET",
+  "RESEND_API_KEY",
+  "ADMIN_TOKEN",
+  "COURIER_WEBHOOK_TOKEN",
+];
+
+/** The configured secret values (and the database password), for the logger to redact. */
+export function secretValues(env: Env): string[] {
+  const values = SECRET_NAMES.map((n) => (env as unknown as Record<string, unknown>)[n]).filter(
+    (v): v is string => typeof v === "string" && v.length > 0,
+  );
+  try {
+    const password = new URL(String((env as unknown as Record<string, unknown>).DATABASE_URL ?? "")).password;
+    if (password) values.push(decodeURIComponent(password));
+  } catch {
+    // not a URL: nothing more to redact
+  }
+  return values;
+}
+
 export function requireSecret(env: Env, name: SecretName): string {
   const value = (env as unknown as Record<string, unknown>)[name];
   if (typeof value !== "string" || value.trim() === "") {

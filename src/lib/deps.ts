@@ -1,5 +1,5 @@
 import { type Db, openDb } from "../db/client";
-import { type Config, loadConfig, requireSecret } from "./config";
+import { type Config, loadConfig, requireSecret, secretValues } from "./config";
 import { createLogger, type Logger } from "./log";
 
 export type Clock = () => Date;
@@ -34,7 +34,7 @@ export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
     env,
     config,
     db: handle.db,
-    log: overrides.log ?? createLogger({ service: "ora-jobs" }),
+    log: overrides.log ?? createLogger({ service: "ora-jobs" }, secretValues(env)),
     clock: overrides.clock ?? (() => new Date()),
     emailQueue: env.EMAIL_QUEUE,
     fetch: overrides.fetch ?? ((input, init) => fetch(input, init)),

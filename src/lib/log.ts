@@ -15,9 +15,14 @@ export function maskPersonalData(text: string): string {
   return text.replace(EMAIL, "$1***@$2");
 }
 
-export function createLogger(base: LogFields = {}): Logger {
+/**
+ * `secrets` are exact values (the configured secrets) replaced wherever they appear: an error text
+ * can carry one (a driver echoing a connection string), and logs must never.
+ */
+export function createLogger(base: LogFields = {}, secrets: readonly string[] = []): Logger {
+  const redact = (text: string) => secrets.reduce((t, s) => (s.length >= 6 ? t.split(s).join("[redacted]") : t), text);
   const write = (level: "info" | "warn" | "error", event: string, fields?: LogFields) => {
-    const line = maskPersonalData(JSON.stringify({ level, event, ...base, ...fields }));
+    const line = maskPersonalData(redact(JSON.stringify({ level, event, ...base, ...fields })));
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);
@@ -26,6 +31,6 @@ export function createLogger(base: LogFields = {}): Logger {
     info: (e, f) => write("info", e, f),
     warn: (e, f) => write("warn", e, f),
     error: (e, f) => write("error", e, f),
-    child: (fields) => createLogger({ ...base, ...fields }),
+    child: (fields) => createLogger({ ...base, ...fields }, secrets),
   };
 }

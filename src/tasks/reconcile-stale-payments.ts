@@ -177,6 +177,14 @@ export const reconcileStalePayments: Task = {
       () => !deps.signal.aborted && deps.clock().getTime() - started < s.softBudgetMs,
     );
     c.deferred = rows.length - begun;
+    const providerErrors =
+      c.rateLimited + c.serverErrors + c.timeouts + c.networkErrors + c.badResponses + c.clientErrors;
+    if (c.checked > 0 && providerErrors === c.checked) {
+      // Nothing got through: a run that "succeeded" would hide an outage from the watchdog.
+      throw new Error(
+        `Razorpay unreachable: all ${c.checked} checks failed (429: ${c.rateLimited}, 5xx: ${c.serverErrors}, timeouts: ${c.timeouts}, network: ${c.networkErrors}, unreadable: ${c.badResponses}, other 4xx: ${c.clientErrors}); nothing was changed`,
+      );
+    }
 
     if (flagged.length > 0 && !deps.dryRun) {
       const recipients = await adminRecipients(deps);

@@ -61,11 +61,18 @@ const quiet: Logger = { info() {}, warn() {}, error() {}, child: () => quiet };
 /** AppDeps against this file's database, with a settable clock and a recording queue. */
 export function testDeps(
   db: TestDatabase,
-  opts: { now?: Date | string; env?: Partial<Record<keyof Env, unknown>>; fetch?: typeof fetch; log?: Logger } = {},
+  opts: {
+    now?: Date | string;
+    /** Benches measure time: a real clock instead of the settable one. */
+    realClock?: boolean;
+    env?: Partial<Record<keyof Env, unknown>>;
+    fetch?: typeof fetch;
+    log?: Logger;
+  } = {},
 ): TestDeps {
   const e = testEnv(db, opts.env);
   let now = new Date(opts.now ?? "2026-11-28T10:00:00Z");
-  const clock: Clock = () => new Date(now);
+  const clock: Clock = opts.realClock ? () => new Date() : () => new Date(now);
   const queue = new RecordingQueue();
   const handle = openDb({ url: db.url, wsProxy: e.DB_WS_PROXY, poolMax: db.poolMax });
   return {

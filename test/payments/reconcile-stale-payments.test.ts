@@ -114,8 +114,17 @@ describe("reconcile-stale-payments", () => {
     expect(stats.byPath).toEqual({ "GET /v1/payments/pay_:id": 1, "GET /v1/orders/order_:id/payments": 5 });
   });
 
+  it("a run where Razorpay answers nothing fails (so the watchdog sees the outage) and changes nothing", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30) });
+    await stub.faults([{ kind: "500" }]);
+    await expect(reconcileStalePayments.run(taskDeps(deps), NOW)).rejects.toThrow(
+      /Razorpay unreachable: all 1 checks failed \(429: 0, 5xx: 1/,
+    );
+    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+  });
+
   it("429, 500, timeouts and garbage change nothing and are counted", async () => {
-    const cs = await Promise.all([1, 2, 3, 4].map(() => checkout(db, { createdAt: minutesAgo(30) })));
+    const cs = await Promise.all([1, 2, 3, 4, 5].map(() => checkout(db, { createdAt: minutesAgo(30) })));
     await stub.seed(
       cs.map((c) =>
         paymentEntity({ id: rzpId("pay"), orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),

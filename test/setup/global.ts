@@ -1,5 +1,7 @@
 // Runs in Node before the workerd test pool starts: the WebSocket proxy in front of Postgres, the
 // per-file database provisioner and the provider stubs. Their addresses reach the Worker as bindings.
+import { writeFileSync } from "node:fs";
+import http from "node:http";
 import type { TestProject } from "vitest/node";
 import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
 import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
@@ -15,6 +17,8 @@ declare module "vitest" {
     razorpayUrl: string;
     resendUrl: string;
     sinkUrl: string;
+    collectorUrl: string;
+    chaosRuns: string;
   }
 }
 
@@ -27,6 +31,23 @@ export default async function setup(project: TestProject) {
   project.provide("resendUrl", resend.url);
   const sink = await startWebhookSink();
   project.provide("sinkUrl", sink.url);
+  // Figures the chaos suite reports; `npm run test:chaos` writes them into docs/RELIABILITY.md.
+  const figures: Record<string, unknown> = {};
+  const collector = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method === "POST" && req.url?.startsWith("/result/")) {
+        figures[decodeURIComponent(req.url.slice(8))] = JSON.parse(Buffer.concat(chunks).toString());
+      }
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, "127.0.0.1", () => r()));
+  const caddr = collector.address();
+  project.provide("collectorUrl", `http://127.0.0.1:${typeof caddr === "object" && caddr ? caddr.port : 0}`);
+  // CI runs a fixed-seed subset; `npm run test:chaos` sets CHAOS_RUNS=10000.
+  project.provide("chaosRuns", process.env.CHAOS_RUNS ?? "600");
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
   project.provide("provisionerUrl", provisioner.url);
   project.provide("databaseKind", provisioner.kind);
@@ -35,6 +56,8 @@ export default async function setup(project: TestProject) {
     await razorpay.close();
     await resend.close();
     await sink.close();
+    await new Promise((r) => collector.close(r));
+    if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, JSON.stringify(figures, null, 2));
     await provisioner.close();
     await proxy.close();
   };

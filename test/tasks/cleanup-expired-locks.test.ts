@@ -44,7 +44,7 @@ describe("cleanup-expired-locks", () => {
     expect(left.map((r) => r.id).sort()).toEqual([live, edge].sort());
   });
 
-  it("cleans a 20,000-row mix across several bounded batches, sparing every live lock", async () => {
+  it("cleans a 20,000-row mix across several bounded batches (index, then a heap sweep), sparing every live lock", async () => {
     const product = await insertProduct(db);
     await db.query(
       `insert into inventory_locks (product_id, quantity, expires_at)
@@ -56,8 +56,9 @@ describe("cleanup-expired-locks", () => {
        select $1, 1, $2::timestamptz + (g || ' seconds')::interval from generate_series(1, 5000) g`,
       [product, NOW],
     );
-    const result = await cleanupExpiredLocks.run(taskDeps({ settings: { batchSize: 4000 } }), NOW);
-    expect(result).toMatchObject({ deleted: 15000, batches: 4, backlogRemains: false });
+    const result = await cleanupExpiredLocks.run(taskDeps({ settings: { batchSize: 4000, pagesPerBatch: 20 } }), NOW);
+    expect(result).toMatchObject({ deleted: 15000, backlogRemains: false, mode: "sweep" });
+    expect(result.batches).toBeGreaterThan(3);
     expect(await count(db, "inventory_locks", "expires_at < $1", [NOW])).toBe(0);
     expect(await count(db, "inventory_locks", "expires_at > $1", [NOW])).toBe(5000);
   });

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { runCron } from "../../src/scheduler/dispatch";
+import { runTask } from "../../src/scheduler/run-task";
+import { cleanupExpiredLocks } from "../../src/tasks/cleanup-expired-locks";
+import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
+import { dbFault, reportFigure } from "../helpers/chaos";
+import { type Checkout, checkout, orderState } from "../helpers/checkout";
+import { count, insertProduct } from "../helpers/factories";
+import {
+  createTestDatabase,
+  RecordingQueue,
+  type TestDatabase,
+  type TestDeps,
+  taskDeps,
+  testCtx,
+  testDeps,
+  testEnv,
+} from "../helpers/harness";
+import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
+
+const KEY = `rzp_test_chaos_${Date.now().toString(36)}`;
+const stub = razorpayStub(KEY);
+let db: TestDatabase;
+let deps: TestDeps;
+const figures: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await reportFigure("faults-and-races", figures);
+  await deps.close();
+  await db.close();
+});
+beforeEach(async () => {
+  await dbFault(db, { mode: "none" });
+  await deps?.close();
+  deps = testDeps(db, { env: { RAZORPAY_KEY_ID: KEY } });
+});
+
+const captured = (c: Checkout, payId: string) =>
+  eventBody("payment.captured", {
+    payment: { entity: paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }) },
+  });
+
+async function deliver(body: string, eventId: string) {
+  const ctx = testCtx();
+  const res = await worker.fetch(
+    await signedRequest(body, { eventId }),
+    testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
+    ctx,
+  );
+  await ctx.drain();
+  return res;
+}
+
+/** The invariants every scenario must leave behind for one checkout of quantity 1 from 10 in stock. */
+async function confirmedOnce(c: Checkout) {
+  expect(await orderState(db, c)).toMatchObject({
+    order_status: "CONFIRMED",
+    payment_status: "CAPTURED",
+    stock: 9,
+    locks: 0,
+  });
+  expect(await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
+  expect(await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
+}
+
+describe("database faults", () => {
+  it("connection dropped before the settlement reaches Postgres: 5xx, nothing written; the redelivery confirms once", async () => {
+    const c = await checkout(db, { stock: 10 });
+    const body = captured(c, rzpId("pay"));
+    await dbFault(db, { mode: "drop-before", at: 1 });
+    const failed = await deliver(body, "evt_fault_before");
+    expect(failed.status).toBe(500);
+    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING", stock: 10 });
+    expect(await count(db, "webhook_events", "event_id = 'evt_fault_before'")).toBe(0);
+    expect(await (await deliver(body, "evt_fault_before")).json()).toMatchObject({ outcome: "confirmed" });
+    await confirmedOnce(c);
+    figures.dropBeforeCommit = "5xx, nothing written, redelivery confirmed once";
+  });
+
+  it("connection dropped after the settlement committed: 5xx, and the redelivery is a harmless duplicate", async () => {
+    const c = await checkout(db, { stock: 10 });
+    const body = captured(c, rzpId("pay"));
+    await dbFault(db, { mode: "drop-after", at: 1 });
+    const failed = await deliver(body, "evt_fault_after");
+    expect(failed.status).toBe(500);
+    expect(await (await deliver(body, "evt_fault_after")).json()).toMatchObject({ outcome: "duplicate" });
+    await confirmedOnce(c);
+    figures.dropAfterCommit = "5xx, work committed once, redelivery answered duplicate";
+  });
+
+  it("connection dropped mid-cleanup: the run is recorded failed, nothing half-done, the next run finishes", async () => {
+    const product = await insertProduct(db);
+    await db.query("delete from inventory_locks");
+    await db.query(
+      `insert into inventory_locks (product_id, quantity, expires_at)
+       select $1, 1, now() - interval '1 hour' - (g || ' seconds')::interval from generate_series(1, 3000) g`,
+      [product],
+    );
+    await db.query(
+      `insert into inventory_locks (product_id, quantity, expires_at)
+       select $1, 1, now() + interval '1 hour' from generate_series(1, 500) g`,
+      [product],
+    );
+    // Small batches force a sweep. Round trips: settings, claim, the index batch, the relation size,
+    // then page sweeps: drop the connection at the first sweep statement.
+    await db.query(
+      `insert into task_settings (task_name, settings) values ('cleanup-expired-locks', '{"batchSize": 1000, "pagesPerBatch": 10}')
+       on conflict (task_name) do update set settings = excluded.settings`,
+    );
+    await dbFault(db, { mode: "drop-before", at: 5 });
+    const now = new Date();
+    deps.setNow(now);
+    const rec = await runTask(
+      deps,
+      { ...cleanupExpiredLocks, settingsSchema: cleanupExpiredLocks.settingsSchema },
+      {
+        slot: now,
+        trigger: "cron",
+      },
+    );
+    const [run] = await db.query<{ status: string; error: string }>(
+      "select status, error from cron_runs where id = $1",
+      [rec.runId],
+    );
+    expect(run?.status).toBe("failed");
+    const live = await count(db, "inventory_locks", "expires_at > now()");
+    expect(live).toBe(500);
+    await db.query("update task_settings set settings = '{}' where task_name = 'cleanup-expired-locks'");
+    const next = await cleanupExpiredLocks.run(
+      taskDeps(deps, { settings: { batchSize: 1000, pagesPerBatch: 10 } }),
+      new Date(),
+    );
+    expect(next.backlogRemains).toBe(false);
+    expect(await count(db, "inventory_locks", "expires_at < now()")).toBe(0);
+    expect(await count(db, "inventory_locks", "expires_at > now()")).toBe(500);
+    figures.dropMidCleanup = `run recorded failed ("${run?.error?.split("\n")[0]}…"); the next run deleted the rest; 500/500 live locks kept`;
+  });
+});
+
+describe("races", () => {
+  it("the same webhook 50 times at once: one confirmation, one decrement, one notification, one email", async () => {
+    const c = await checkout(db, { stock: 10 });
+    const body = captured(c, rzpId("pay"));
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 50 },
+        async () => ((await (await deliver(body, "evt_race_50")).json()) as { outcome: string }).outcome,
+      ),
+    );
+    expect(outcomes.filter((o) => o === "confirmed")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(49);
+    await confirmedOnce(c);
+    figures.sameWebhook50 = { confirmed: 1, duplicates: 49 };
+  });
+
+  it("webhook, reconciler and admin run-now on one payment at once: one confirmation", async () => {
+    await stub.reset();
+    const c = await checkout(db, { stock: 10, createdAt: new Date(Date.now() - 30 * 60_000) });
+    const payId = rzpId("pay");
+    await stub.seed([paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
+    const admin = async () => {
+      const ctx = testCtx();
+      const res = await worker.fetch(
+        new Request("https://ora-jobs.test/api/admin/tasks/reconcile-stale-payments/run", {
+          method: "POST",
+          headers: { authorization: "Bearer test-admin-token" },
+        }),
+        testEnv(db, { EMAIL_QUEUE: new RecordingQueue(), RAZORPAY_KEY_ID: KEY }),
+        ctx,
+      );
+      await ctx.drain();
+      return res.status;
+    };
+    const [hook, , adminStatus] = await Promise.all([
+      deliver(captured(c, payId), "evt_three_way"),
+      reconcileStalePayments.run(taskDeps(deps), new Date()),
+      admin(),
+    ]);
+    expect(hook.status).toBe(200);
+    expect(adminStatus).toBe(200);
+    await confirmedOnce(c);
+    figures.threeWay = "webhook + reconciler + admin run-now: one confirmation";
+  });
+
+  it("ten invocations of one slot at once run it once", async () => {
+    const slot = Date.parse("2026-11-28T11:00:00Z");
+    const all = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const d = testDeps(db);
+        const r = await runCron(d, [cleanupExpiredLocks], "*/5 * * * *", slot);
+        await d.close();
+        return r[0]?.outcome;
+      }),
+    );
+    expect(all.filter((o) => o === "succeeded")).toHaveLength(1);
+    const [run] = await db.query<{ duplicate_fires: number }>(
+      "select duplicate_fires from cron_runs where task_name = 'cleanup-expired-locks' and scheduled_at = $1",
+      [new Date(slot)],
+    );
+    expect(run?.duplicate_fires).toBe(9);
+    figures.tenInvocations = { ran: 1, duplicates: 9 };
+  });
+
+  it("storefront writes during a cleanup sweep: no live lock is ever deleted", async () => {
+    const product = await insertProduct(db);
+    await db.query("delete from inventory_locks");
+    await db.query(
+      `insert into inventory_locks (product_id, quantity, expires_at)
+       select $1, 1, now() - interval '10 minutes' from generate_series(1, 60000) g`,
+      [product],
+    );
+    // Checkouts extend the locks at the end of the heap and take new ones while the sweep runs.
+    const extended = await db.query<{ id: string }>("select id from inventory_locks order by ctid desc limit 2000");
+    const ids = extended.map((r) => r.id);
+    let extendedNow = 0;
+    const storefront = (async () => {
+      const writer = await createTestDatabaseClone(db);
+      for (let i = 0; i < ids.length; i += 100) {
+        const r = await writer.query(
+          "update inventory_locks set expires_at = now() + interval '15 minutes' where id = any($1)",
+          [ids.slice(i, i + 100)],
+        );
+        extendedNow += r.rowCount ?? 0;
+        await writer.query(
+          "insert into inventory_locks (product_id, quantity, expires_at) select $1, 1, now() + interval '15 minutes' from generate_series(1, 20)",
+          [product],
+        );
+      }
+      await writer.close();
+    })();
+    const sweep = cleanupExpiredLocks.run(
+      taskDeps(deps, { settings: { batchSize: 1000, pagesPerBatch: 10 } }),
+      new Date(),
+    );
+    await Promise.all([storefront, sweep]);
+    const survivors = await count(db, "inventory_locks", "id = any($1)", [ids]);
+    const liveNow = await count(db, "inventory_locks", "expires_at > now()");
+    // Every extended lock survives unless the sweep deleted it before it was extended (then the
+    // extension touched nothing); no lock live at deletion time may be missing.
+    const [{ lost }] = (await db.query<{ lost: number }>(
+      "select (select count(*) from unnest($1::text[]) x(id) where not exists (select 1 from inventory_locks l where l.id = x.id))::int as lost",
+      [ids],
+    )) as [{ lost: number }];
+    // Every lock the storefront actually extended (its UPDATE found it) is still there and live.
+    expect(survivors).toBe(extendedNow);
+    expect(liveNow).toBe(extendedNow + 20 * Math.ceil(ids.length / 100));
+    figures.writesDuringSweep = {
+      expiredAtStart: 60000,
+      extendedByStorefront: extendedNow,
+      extendedSurvived: survivors,
+      deletedBeforeTheStorefrontGotThere: lost,
+      newLocksDuringSweep: 20 * Math.ceil(ids.length / 100),
+    };
+  });
+});
+
+/** A second, independent connection to the same database (the storefront). */
+async function createTestDatabaseClone(db: TestDatabase) {
+  const { Pool } = await import("@neondatabase/serverless");
+  const pool = new Pool({ connectionString: db.url, max: 1 });
+  pool.on("error", () => {});
+  return {
+    query: (text: string, params: unknown[] = []) => pool.query(text, params),
+    close: () => pool.end(),
+  };
+}
