@@ -141,16 +141,16 @@ describe("reconcile-stale-payments", () => {
       NOW,
     );
     expect(result).toMatchObject({
-      checked: 4,
-      confirmed: 0,
+      checked: 5,
+      confirmed: 1,
       rateLimited: 1,
       serverErrors: 1,
       timeouts: 1,
       badResponses: 1,
     });
-    for (const c of cs)
-      expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
-    // The provider recovers: the next run settles them all.
+    const states = await Promise.all(cs.map((c) => orderState(db, c)));
+    expect(states.filter((s) => s.order_status === "PENDING")).toHaveLength(4);
+    // The provider recovers: the next run settles the rest.
     const next = await reconcileStalePayments.run(taskDeps(deps), NOW);
     expect(next).toMatchObject({ confirmed: 4 });
   });
