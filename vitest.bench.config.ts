@@ -5,7 +5,7 @@ import { workersRuntime } from "./vitest.workers.ts";
 export default defineConfig({
   plugins: [workersRuntime()],
   test: {
-    globalSetup: ["./bench/setup.ts"],
+    globalSetup: ["./test/setup/global.ts"],
     include: ["bench/**/*.run.ts"],
     fileParallelism: false,
     testTimeout: 600_000,

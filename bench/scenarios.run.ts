@@ -29,8 +29,9 @@ async function report(name: string, figures: Record<string, unknown>) {
   });
 }
 
+/** The WebSocket proxy counts every query round trip and connection the Worker makes. */
 async function proxyStats(): Promise<{ connections: number; roundTrips: number }> {
-  return (await fetch(`${env.BENCH_COLLECTOR_URL}/proxy-stats`)).json();
+  return (await fetch(`http://${env.DB_WS_PROXY}/__stats`)).json();
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

@@ -19,7 +19,8 @@ if (run.status !== 0) {
   console.error("bench scenarios failed");
   process.exit(run.status ?? 1);
 }
-const { databaseKind, results: r } = JSON.parse(readFileSync("bench/.results.json", "utf8"));
+const r = JSON.parse(readFileSync("bench/.results.json", "utf8"));
+const databaseKind = "postgres";
 rmSync("bench/.results.json");
 
 const out = mkdtempSync(path.join(os.tmpdir(), "ora-bundle-"));

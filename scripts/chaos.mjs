@@ -13,7 +13,7 @@ const run = spawnSync(
   ["node_modules/vitest/vitest.mjs", "run", "--project", "worker", "test/chaos"],
   {
     stdio: "inherit",
-    env: { ...process.env, CHAOS_RUNS: runs, CHAOS_REPORT: report },
+    env: { ...process.env, CHAOS_RUNS: runs, FIGURES_REPORT: report },
   },
 );
 const seconds = Math.round((Date.now() - started) / 1000);

@@ -58,6 +58,17 @@ function describe(err: z.ZodError): string {
     .join("; ");
 }
 
+function confirmCommand(pay: RazorpayPayment, razorpayOrderId: string | null): SettleCommand {
+  return {
+    action: "confirm",
+    paymentId: pay.id,
+    razorpayOrderId,
+    amount: pay.amount,
+    currency: pay.currency,
+    method: pay.method ?? null,
+  };
+}
+
 /** Validates a verified webhook body and says what it asks of us. */
 export function parseRazorpayEvent(body: unknown): ParsedEvent {
   const env = RazorpayEnvelope.safeParse(body);
@@ -67,36 +78,16 @@ export function parseRazorpayEvent(body: unknown): ParsedEvent {
     case "payment.captured": {
       const p = PaymentPayload.safeParse(payload);
       if (!p.success) return { ok: false, message: describe(p.error) };
-      const pay = p.data.payment.entity;
       return {
         ok: true,
         type: event,
-        command: {
-          action: "confirm",
-          paymentId: pay.id,
-          razorpayOrderId: pay.order_id ?? null,
-          amount: pay.amount,
-          currency: pay.currency,
-          method: pay.method ?? null,
-        },
+        command: confirmCommand(p.data.payment.entity, p.data.payment.entity.order_id ?? null),
       };
     }
     case "order.paid": {
       const p = OrderPaidPayload.safeParse(payload);
       if (!p.success) return { ok: false, message: describe(p.error) };
-      const pay = p.data.payment.entity;
-      return {
-        ok: true,
-        type: event,
-        command: {
-          action: "confirm",
-          paymentId: pay.id,
-          razorpayOrderId: p.data.order.entity.id,
-          amount: pay.amount,
-          currency: pay.currency,
-          method: pay.method ?? null,
-        },
-      };
+      return { ok: true, type: event, command: confirmCommand(p.data.payment.entity, p.data.order.entity.id) };
     }
     case "payment.failed": {
       const p = PaymentPayload.safeParse(payload);

@@ -31,7 +31,8 @@ export default async function setup(project: TestProject) {
   project.provide("resendUrl", resend.url);
   const sink = await startWebhookSink();
   project.provide("sinkUrl", sink.url);
-  // Figures the chaos suite reports; `npm run test:chaos` writes them into docs/RELIABILITY.md.
+  // Figures the chaos suite and the bench report; their scripts turn them into docs/RELIABILITY.md
+  // and bench/RESULTS.md.
   const figures: Record<string, unknown> = {};
   const collector = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -57,7 +58,7 @@ export default async function setup(project: TestProject) {
     await resend.close();
     await sink.close();
     await new Promise((r) => collector.close(r));
-    if (process.env.CHAOS_REPORT) writeFileSync(process.env.CHAOS_REPORT, JSON.stringify(figures, null, 2));
+    if (process.env.FIGURES_REPORT) writeFileSync(process.env.FIGURES_REPORT, JSON.stringify(figures, null, 2));
     await provisioner.close();
     await proxy.close();
   };
