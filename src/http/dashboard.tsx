@@ -99,7 +99,10 @@ dashboard.get("/", async (c) => {
           <a href="/api/health/cron">health JSON</a>
           {localStubs && (
             <span class="muted" style="color:#f3d9b1">
-              local stubs: Razorpay and Resend are simulated
+              local stubs stand in for Razorpay and Resend ·{" "}
+              <a href={`${deps.config.RESEND_API_BASE.replace(/\/+$/, "")}/preview`} id="mail-preview">
+                mail preview
+              </a>
             </span>
           )}
         </header>

@@ -152,6 +152,10 @@ describe("the dashboard in Chromium", () => {
     const page = await ctx.newPage();
     await page.goto(`http://127.0.0.1:${port}/admin`);
     expect(await page.locator("#tasks tbody tr").count()).toBeGreaterThanOrEqual(10);
+    // Without provider keys the stubs stand in, and the sent mail is one click away.
+    const preview = await page.locator("#mail-preview").getAttribute("href");
+    expect(preview).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/preview$/);
+    expect(await (await fetch(preview ?? "")).text()).toContain("Sent mail");
     mkdirSync(path.join(ROOT, "test-results"), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, "test-results/dashboard.png"), fullPage: true });
     const before = (await runs("check-low-stock")).filter((r) => r.trigger === "manual").length;
