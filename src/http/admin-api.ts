@@ -6,6 +6,8 @@ import { formatShopTime } from "../lib/time";
 import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/overview";
 import { nextRunsOf } from "../ops/schedule";
 import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
+import { razorpayClient } from "../payments/razorpay-api";
+import { type PendingPayment, reconcileOne } from "../payments/reconcile-one";
 import { findTask } from "../tasks/registry";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
@@ -119,4 +121,37 @@ adminApi.get("/incidents", async (c) => c.json({ incidents: await openIncidents(
 adminApi.get("/emails", async (c) => {
   const deps = c.get("deps");
   return c.json({ emails: await emailPipelineStats(deps, deps.clock()) });
+});
+
+/**
+ * Settle one payment now: asks Razorpay (as the reconciler does, whatever the payment's age) and
+ * confirms or fails it through the same single-statement settlement as the webhook.
+ */
+adminApi.post("/payments/:id/reconcile", async (c) => {
+  const deps = c.get("deps");
+  const id = c.req.param("id");
+  const res = await deps.db.execute<PendingPayment & { status: string }>(sql`
+    select p.id, p.status, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
+    from payments p join orders o on o.id = p.order_id where p.id = ${id}`);
+  const payment = res.rows[0];
+  if (!payment) throw new AppError("not_found", `no payment ${id}`);
+  if (payment.status !== "PENDING") throw new AppError("conflict", `payment ${id} is already ${payment.status}`);
+  const settings = await deps.db.execute<{ settings: Record<string, unknown> }>(
+    sql`select settings from task_settings where task_name = 'reconcile-stale-payments'`,
+  );
+  const s = z
+    .object({ abandonMinutes: z.number().int().default(60), callTimeoutMs: z.number().int().default(5_000) })
+    .parse({ ...(settings.rows[0]?.settings ?? {}) });
+  const now = deps.clock();
+  const step = await reconcileOne(
+    deps,
+    razorpayClient(deps, s.callTimeoutMs),
+    payment,
+    now,
+    now.getTime() - s.abandonMinutes * 60_000,
+    c.req.query("dryRun") === "true",
+  );
+  const after = await deps.db.execute<{ status: string; order_status: string }>(sql`
+    select p.status, o.status as order_status from payments p join orders o on o.id = p.order_id where p.id = ${id}`);
+  return c.json({ payment: id, ...step, status: after.rows[0]?.status, orderStatus: after.rows[0]?.order_status });
 });

@@ -3,8 +3,8 @@ import * as z from "zod";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { forEachLimited } from "../lib/concurrency";
 import { errorMessage } from "../lib/errors";
-import { type ApiResult, type RazorpayPayment, razorpayClient } from "../payments/razorpay-api";
-import { settle } from "../payments/settle";
+import { razorpayClient } from "../payments/razorpay-api";
+import { type ReconcileOutcome, reconcileOne } from "../payments/reconcile-one";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -89,78 +89,30 @@ export const reconcileStalePayments: Task = {
     const started = deps.clock().getTime();
     const flagged: { id: string; razorpayId: string; reason: string }[] = [];
 
+    const COUNTER: Record<ReconcileOutcome, keyof typeof c | null> = {
+      confirmed: "confirmed",
+      already_settled: "alreadySettled",
+      mismatched: "mismatched",
+      failed: "failed",
+      authorized: "authorized",
+      no_attempt: "noAttempt",
+      failed_within_window: "failedWithinWindow",
+      unknown_id: null,
+      rate_limited: "rateLimited",
+      server_error: "serverErrors",
+      timeout: "timeouts",
+      network: "networkErrors",
+      bad_response: "badResponses",
+      client_error: "clientErrors",
+    };
     const check = async (p: StalePayment) => {
-      const rzpId = p.razorpay_payment_id ?? p.transaction_id;
-      let result: ApiResult<RazorpayPayment[]>;
-      c.apiCalls++;
-      if (rzpId.startsWith("pay_")) {
-        const one = await api.fetchPayment(rzpId);
-        result = one.ok ? { ok: true, value: [one.value] } : one;
-      } else if (rzpId.startsWith("order_")) {
-        result = await api.fetchOrderPayments(rzpId);
-      } else {
-        c.apiCalls--;
-        result = { ok: false, kind: "not_found", message: `transaction_id ${rzpId} is not a Razorpay id` };
-      }
+      const step = await reconcileOne(deps, api, p, now, abandonBefore, deps.dryRun);
       c.checked++;
-      if (!result.ok) {
-        if (result.kind === "not_found") {
-          flagged.push({ id: p.id, razorpayId: rzpId, reason: `Razorpay does not know ${rzpId}: ${result.message}` });
-        } else if (result.kind === "rate_limited") c.rateLimited++;
-        else if (result.kind === "server_error") c.serverErrors++;
-        else if (result.kind === "timeout") c.timeouts++;
-        else if (result.kind === "network") c.networkErrors++;
-        else if (result.kind === "bad_response") c.badResponses++;
-        else c.clientErrors++;
-        return;
-      }
-      const attempts = result.value;
-      const captured = attempts.find((a) => a.status === "captured" || a.status === "refunded");
-      if (deps.dryRun) return;
-      if (captured) {
-        const r = await settle(
-          deps,
-          {
-            action: "confirm",
-            paymentId: captured.id,
-            razorpayOrderId: captured.order_id ?? (rzpId.startsWith("order_") ? rzpId : null),
-            amount: captured.amount,
-            currency: captured.currency,
-            method: captured.method ?? null,
-          },
-          now,
-        );
-        if (r.outcome === "confirmed" || r.outcome === "captured") c.confirmed++;
-        else if (r.outcome === "amount_mismatch" || r.outcome === "duplicate_capture") c.mismatched++;
-        else c.alreadySettled++;
-        return;
-      }
-      if (attempts.some((a) => a.status === "authorized")) {
-        c.authorized++;
-        return;
-      }
-      const failedAttempts = attempts.filter((a) => a.status === "failed");
-      if (failedAttempts.length === 0 || failedAttempts.length < attempts.length) {
-        c.noAttempt++;
-        return;
-      }
-      if (new Date(p.order_created_at).getTime() > abandonBefore) {
-        c.failedWithinWindow++;
-        return;
-      }
-      const last = failedAttempts.at(-1);
-      const r = await settle(
-        deps,
-        {
-          action: "fail",
-          paymentId: last?.id ?? rzpId,
-          razorpayOrderId: rzpId.startsWith("order_") ? rzpId : (last?.order_id ?? null),
-          reason: last?.error_description ?? "abandoned: only failed attempts",
-        },
-        now,
-      );
-      if (r.outcome === "failed" || r.outcome === "failed_attempt") c.failed++;
-      else c.alreadySettled++;
+      c.apiCalls += step.apiCalls;
+      if (step.outcome === "unknown_id")
+        flagged.push({ id: p.id, razorpayId: step.razorpayId, reason: step.detail ?? "unknown id" });
+      const key = COUNTER[step.outcome];
+      if (key) c[key]++;
     };
 
     const { started: begun } = await forEachLimited(

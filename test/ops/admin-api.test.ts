@@ -56,6 +56,7 @@ const ROUTES: [string, string][] = [
   ["DELETE", "/api/admin/tasks/cleanup-expired-locks/schedule"],
   ["GET", "/api/admin/incidents"],
   ["GET", "/api/admin/emails"],
+  ["POST", "/api/admin/payments/some-payment/reconcile"],
   ["GET", "/admin"],
   ["POST", "/admin/tasks/cleanup-expired-locks/run"],
 ];

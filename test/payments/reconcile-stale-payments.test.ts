@@ -206,6 +206,30 @@ describe("reconcile-stale-payments", () => {
     expect(await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
   });
 
+  it("the admin API settles one payment now, through the same code, whatever its age", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(2), stock: 5 });
+    const payId = rzpId("pay");
+    await stub.seed([paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
+    const call = async (id: string) => {
+      const ctx = testCtx();
+      const res = await worker.fetch(
+        new Request(`https://ora-jobs.test/api/admin/payments/${id}/reconcile`, {
+          method: "POST",
+          headers: { authorization: "Bearer test-admin-token" },
+        }),
+        testEnv(db, { EMAIL_QUEUE: new RecordingQueue(), RAZORPAY_KEY_ID: KEY }),
+        ctx,
+      );
+      await ctx.drain();
+      return res;
+    };
+    const res = await call(c.paymentRowId);
+    expect(await res.json()).toMatchObject({ outcome: "confirmed", status: "CAPTURED", orderStatus: "CONFIRMED" });
+    expect((await orderState(db, c)).stock).toBe(4);
+    expect((await call(c.paymentRowId)).status).toBe(409);
+    expect((await call("no-such-payment")).status).toBe(404);
+  });
+
   it("dry run asks Razorpay but changes nothing", async () => {
     const c = await checkout(db, { createdAt: minutesAgo(30) });
     await stub.seed([
