@@ -11,9 +11,7 @@ import pg from "pg";
 const run = spawnSync(
   process.execPath,
   ["node_modules/vitest/vitest.mjs", "run", "--config", "vitest.bench.config.ts"],
-  {
-    stdio: "inherit",
-  },
+  { stdio: "inherit", env: { ...process.env, FIGURES_REPORT: "bench/.results.json" } },
 );
 if (run.status !== 0) {
   console.error("bench scenarios failed");

@@ -40,6 +40,8 @@ export default async function setup(project: TestProject) {
     req.on("end", () => {
       if (req.method === "POST" && req.url?.startsWith("/result/")) {
         figures[decodeURIComponent(req.url.slice(8))] = JSON.parse(Buffer.concat(chunks).toString());
+        // Written as they arrive: a teardown cut short must not lose the figures.
+        if (process.env.FIGURES_REPORT) writeFileSync(process.env.FIGURES_REPORT, JSON.stringify(figures, null, 2));
       }
       res.writeHead(200).end("ok");
     });
@@ -58,7 +60,6 @@ export default async function setup(project: TestProject) {
     await resend.close();
     await sink.close();
     await new Promise((r) => collector.close(r));
-    if (process.env.FIGURES_REPORT) writeFileSync(process.env.FIGURES_REPORT, JSON.stringify(figures, null, 2));
     await provisioner.close();
     await proxy.close();
   };
