@@ -9,15 +9,7 @@ import worker from "../src/index";
 import { cleanupExpiredLocks } from "../src/tasks/cleanup-expired-locks";
 import { computeSalesReport, dayFiguresQuery } from "../src/tasks/daily-sales-report";
 import { reconcileStalePayments } from "../src/tasks/reconcile-stale-payments";
-import {
-  createTestDatabase,
-  RecordingQueue,
-  type TestDatabase,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../test/helpers/harness";
+import { createTestDatabase, RecordingQueue, taskDeps, testCtx, testDeps, testEnv } from "../test/helpers/harness";
 import { explain } from "../test/helpers/plans";
 import { eventBody, paymentEntity, razorpayStub, signedRequest } from "../test/helpers/razorpay";
 import { resendStub } from "../test/helpers/resend";
