@@ -47,13 +47,6 @@ export async function enqueueEmails(deps: Pick<AppDeps, "emailQueue">, ids: read
   }
 }
 
-/** Records and enqueues in one go, for callers outside a wider transaction. */
-export async function sendEmails(deps: AppDeps, drafts: EmailDraft[], now: Date): Promise<number> {
-  const ids = await recordEmails(deps.db, drafts, now);
-  await enqueueEmails(deps, ids);
-  return ids.length;
-}
-
 /** ADMIN_EMAIL when set, else every is_admin user. */
 export async function adminRecipients(deps: Pick<AppDeps, "db" | "config">): Promise<string[]> {
   if (deps.config.ADMIN_EMAIL.length > 0) return deps.config.ADMIN_EMAIL;

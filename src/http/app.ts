@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { loggerFor } from "../lib/deps";
 import { AppError } from "../lib/errors";
-import { createLogger } from "../lib/log";
 import { adminApi } from "./admin-api";
 import type { HonoEnv } from "./context";
 import { dashboard } from "./dashboard";
@@ -26,7 +26,7 @@ app.onError((err, c) => {
     const code = err.status === 403 ? "forbidden" : err.status === 401 ? "unauthorized" : "bad_request";
     return c.json({ error: { code, message: err.message || code } }, err.status);
   }
-  createLogger({ service: "ora-jobs" }).error("http.unhandled", {
+  loggerFor(c.env).error("http.unhandled", {
     path: new URL(c.req.url).pathname,
     error: err.message,
   });

@@ -23,6 +23,11 @@ export interface DepsOverrides {
   log?: Logger;
 }
 
+/** The one way the Worker makes a logger: configured secret values are redacted from every line. */
+export function loggerFor(env: Env): Logger {
+  return createLogger({ service: "ora-jobs" }, secretValues(env));
+}
+
 export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
   const config = loadConfig(env);
   const handle = openDb({
@@ -34,7 +39,7 @@ export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
     env,
     config,
     db: handle.db,
-    log: overrides.log ?? createLogger({ service: "ora-jobs" }, secretValues(env)),
+    log: overrides.log ?? loggerFor(env),
     clock: overrides.clock ?? (() => new Date()),
     emailQueue: env.EMAIL_QUEUE,
     fetch: overrides.fetch ?? ((input, init) => fetch(input, init)),

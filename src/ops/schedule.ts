@@ -1,5 +1,4 @@
 import { type CronSpec, describeCron, nextRun, nextRuns, parseCron, previousRun } from "../lib/cron";
-import { zonedParts } from "../lib/time";
 import type { Task } from "../tasks/types";
 
 /** The schedule a task runs on right now: its UTC cron, or an override read in shop time. */
@@ -42,10 +41,4 @@ export function graceMs(s: EffectiveSchedule, around: Date): number {
 
 export function nextRunsOf(s: EffectiveSchedule, after: Date, count: number): Date[] {
   return nextRuns(s.spec, after, count, s.timeZone);
-}
-
-/** Shop-time minute of day, for display. */
-export function shopClock(at: Date, timeZone: string): string {
-  const p = zonedParts(at, timeZone);
-  return `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`;
 }

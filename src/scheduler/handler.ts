@@ -1,6 +1,5 @@
-import { openDeps } from "../lib/deps";
+import { loggerFor, openDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
-import { createLogger } from "../lib/log";
 import { TASKS } from "../tasks/registry";
 import { runCron, slotOf } from "./dispatch";
 import { EVERY_MINUTE, runOverridesAndRetries } from "./extras";
@@ -11,7 +10,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     deps = openDeps(env);
   } catch (err) {
     // Configuration errors name the missing variable; Cloudflare does not retry crons, so no loop.
-    createLogger({ service: "ora-jobs" }).error("cron.config", { cron: controller.cron, error: errorMessage(err) });
+    loggerFor(env).error("cron.config", { cron: controller.cron, error: errorMessage(err) });
     throw err;
   }
   try {

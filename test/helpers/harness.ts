@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
-import { openDb, useLocalProxy } from "../../src/db/client";
-import { loadConfig } from "../../src/lib/config";
-import type { AppDeps, Clock } from "../../src/lib/deps";
-import { createLogger, type Logger } from "../../src/lib/log";
+import { useLocalProxy } from "../../src/db/client";
+import { type AppDeps, type Clock, openDeps } from "../../src/lib/deps";
+import type { Logger } from "../../src/lib/log";
 
 export interface TestDatabase {
   url: string;
@@ -70,28 +69,23 @@ export function testDeps(
     log?: Logger;
   } = {},
 ): TestDeps {
-  const e = testEnv(db, opts.env);
   let now = new Date(opts.now ?? "2026-11-28T10:00:00Z");
   const clock: Clock = opts.realClock ? () => new Date() : () => new Date(now);
   const queue = new RecordingQueue();
-  const handle = openDb({ url: db.url, wsProxy: e.DB_WS_PROXY, poolMax: db.poolMax });
-  return {
-    env: e,
-    config: loadConfig(e),
-    db: handle.db,
-    log: opts.log ?? quiet,
+  // The Worker's own openDeps, with a recording queue, a settable clock and a quiet logger.
+  const deps = openDeps(testEnv(db, { EMAIL_QUEUE: queue, ...opts.env }), {
     clock,
-    emailQueue: queue as unknown as Queue,
+    log: opts.log ?? quiet,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  return {
+    ...deps,
     queue,
-    fetch: opts.fetch ?? ((i, init) => fetch(i, init)),
-    close: handle.close,
     setNow(at) {
       now = new Date(at);
     },
   };
 }
-
-export { createLogger };
 
 /** TaskDeps for calling a task's run() directly, as the scheduler would. */
 export function taskDeps(
