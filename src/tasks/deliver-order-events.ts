@@ -16,6 +16,15 @@ const Settings = z.object({
   softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
 });
 
+/** Queued emails whose message was lost, oldest first; emails_status_created_idx drives it. */
+export const requeueStaleEmails = (now: Date, stale: Date) => sql`
+  update emails set enqueued_at = ${now}, updated_at = ${now}
+  where id = any(array(
+    select id from emails
+    where status = 'queued' and (enqueued_at is null or enqueued_at < ${stale})
+    order by created_at limit 500 for update skip locked))
+  returning id`;
+
 /**
  * Delivers order events the storefront or admin panel wrote (the Worker's own changes are
  * delivered at once), and re-queues emails whose queue message was lost.
@@ -52,13 +61,7 @@ export const deliverOrderEvents: Task = {
       if (deps.clock().getTime() - started > s.softBudgetMs) break;
     }
     const stale = new Date(now.getTime() - s.requeueAfterMinutes * 60_000);
-    const requeued = await deps.db.execute<{ id: string }>(sql`
-      update emails set enqueued_at = ${now}, updated_at = ${now}
-      where id = any(array(
-        select id from emails
-        where status = 'queued' and (enqueued_at is null or enqueued_at < ${stale})
-        order by created_at limit 500 for update skip locked))
-      returning id`);
+    const requeued = await deps.db.execute<{ id: string }>(requeueStaleEmails(now, stale));
     await enqueueEmails(
       deps,
       requeued.rows.map((r) => r.id),

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lowStockQuery } from "../../src/tasks/check-low-stock";
 import { expiredLocksBatch } from "../../src/tasks/cleanup-expired-locks";
@@ -5,6 +6,8 @@ import { deadResetsBatch } from "../../src/tasks/cleanup-password-resets";
 import { readNotificationsBatch } from "../../src/tasks/cleanup-read-notifications";
 import { unverifiedUsersBatch } from "../../src/tasks/cleanup-unverified-users";
 import { dayFiguresQuery, topProductsQuery } from "../../src/tasks/daily-sales-report";
+import { requeueStaleEmails } from "../../src/tasks/deliver-order-events";
+import { stalePaymentsQuery } from "../../src/tasks/reconcile-stale-payments";
 import { createTestDatabase, type TestDatabase } from "../helpers/harness";
 import { explain } from "../helpers/plans";
 
@@ -56,6 +59,16 @@ beforeAll(async () => {
            'order_' || o.order_number, o.total_amount, o.created_at from orders o`);
   await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
     select o.id, p.id, 1, o.total_amount from orders o, (select id from products limit 1) p`);
+  // Steady state: a few pending payments, undelivered events and queued emails among many settled ones.
+  await db.query("update payments set status = 'PENDING' where ctid in (select ctid from payments limit 300)");
+  await db.query("update order_events set delivered_at = now() where seq % 500 <> 0");
+  await db.query(
+    `insert into emails (idempotency_key, kind, to_addresses, payload, status, created_at)
+    select 'k' || g, 'task-alert', array['ops@example.test'], '{}'::jsonb,
+           case when g % 1000 = 0 then 'queued' else 'sent' end, $1::timestamptz - (g || ' seconds')::interval
+    from generate_series(1, ${ROWS}) g`,
+    [NOW],
+  );
   await db.query("analyze");
 }, 180_000);
 
@@ -99,6 +112,26 @@ describe(`index plans on ${ROWS.toLocaleString("en")}-row tables`, () => {
     expect(top.indexes).toEqual(expect.arrayContaining(["orders_created_status_idx", "order_items_order_idx"]));
     expect(top.seqScans).not.toContain("orders");
     expect(top.seqScans).not.toContain("order_items");
+  });
+
+  it("reconcile-stale-payments finds the oldest PENDING payments through the partial pending index", async () => {
+    const plan = await explain(db, stalePaymentsQuery(new Date(NOW.getTime() - 10 * 60_000), 600));
+    expect(plan.indexes).toContain("payments_pending_created_idx");
+    expect(plan.seqScans).not.toContain("payments");
+  });
+
+  it("deliver-order-events: the cursor of ora_deliver_order_events and the email re-queue sweep use their indexes", async () => {
+    // The same SELECT the function's FOR loop runs (a PL/pgSQL body cannot be EXPLAINed directly).
+    const cursor = await explain(
+      db,
+      sql`select e.seq from order_events e where e.delivered_at is null and (null::text is null or e.order_id = null)
+          order by e.seq limit 200 for update skip locked`,
+    );
+    expect(cursor.indexes).toContain("order_events_pending_idx");
+    expect(cursor.seqScans).not.toContain("order_events");
+    const sweep = await explain(db, requeueStaleEmails(NOW, new Date(NOW.getTime() - 15 * 60_000)));
+    expect(sweep.indexes).toContain("emails_status_created_idx");
+    expect(sweep.seqScans).not.toContain("emails");
   });
 
   it("check-low-stock sums each product's live locks through inventory_locks_product_expires_idx", async () => {
