@@ -16,7 +16,7 @@ import { startWsProxy } from "./ws-proxy.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** CONTRACT §4, plus the two local-only settings. */
+/** docs/CONTRACT.md §4, plus the two local-only settings. */
 export const CONFIG_KEYS = [
   "DATABASE_URL",
   "RAZORPAY_KEY_ID",

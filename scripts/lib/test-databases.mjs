@@ -94,7 +94,16 @@ async function pgliteBackend() {
 /** Starts the provisioner: POST /db answers {url, poolMax} for a new, migrated database. */
 export async function startDatabaseProvisioner() {
   const adminUrl = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-  const backend = (await postgresAnswers(adminUrl)) ? await postgresBackend(adminUrl) : await pgliteBackend();
+  const answers = await postgresAnswers(adminUrl);
+  // The embedded fallback is for a newcomer's first `npm test`. Where the suite is the proof (CI),
+  // a serialised single-session engine would let race and plan tests pass without showing anything.
+  if (!answers && (process.env.CI === "true" || process.env.REQUIRE_POSTGRES === "1")) {
+    const where = new URL(adminUrl);
+    throw new Error(
+      `PostgreSQL is required (CI=true or REQUIRE_POSTGRES=1) but does not answer at ${where.host}${where.pathname}: start it or set TEST_DATABASE_URL`,
+    );
+  }
+  const backend = answers ? await postgresBackend(adminUrl) : await pgliteBackend();
   const server = http.createServer((req, res) => {
     if (req.method !== "POST" || req.url !== "/db") {
       res.writeHead(404).end();

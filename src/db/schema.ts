@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -32,7 +33,7 @@ export const orderStatus = pgEnum("order_status", [
 ]);
 export const paymentStatus = pgEnum("payment_status", ["PENDING", "CAPTURED", "FAILED", "REFUNDED"]);
 
-/** Orders that count as a sale (CONTRACT §1). */
+/** Orders that count as a sale (docs/CONTRACT.md §1). */
 export const SALE_STATUSES = ["CONFIRMED", "PROCESSING", "SHIPPED", "DELIVERED"] as const;
 
 // ── Storefront tables ────────────────────────────────────────────────────────
@@ -90,6 +91,8 @@ export const orders = pgTable(
     index("orders_user_idx").on(t.userId),
     // daily-sales-report: one range scan per day, covering the figures it sums.
     index("orders_created_status_idx").on(t.createdAt, t.status, t.totalAmount),
+    // reconcile-stale-payments: PENDING orders, oldest first.
+    index("orders_pending_created_idx").on(t.createdAt).where(sql`${t.status} = 'PENDING'`),
   ],
 );
 
@@ -249,9 +252,12 @@ export const webhookEvents = pgTable(
     receivedAt: ts("received_at").notNull().defaultNow(),
     processedAt: ts("processed_at"),
     outcome: text("outcome"),
+    /** The order the event concerned, when we knew it: the ops console lists an order's events. */
+    orderId: text("order_id"),
   },
   (t) => [
     uniqueIndex("webhook_events_provider_event_uq").on(t.provider, t.eventId),
+    index("webhook_events_order_idx").on(t.orderId, t.receivedAt),
     check("webhook_events_provider_check", sql`${t.provider} in ('razorpay', 'courier')`),
   ],
 );
@@ -340,3 +346,57 @@ export const incidents = pgTable(
   },
   (t) => [uniqueIndex("incidents_open_key_uq").on(t.key).where(sql`${t.resolvedAt} is null`)],
 );
+
+// ── Payment facts (docs/PAYMENTS.md) ─────────────────────────────────────────
+
+/** Each Razorpay attempt (pay_…) with the furthest status it reached; order unknown until resolved. */
+export const paymentAttempts = pgTable(
+  "payment_attempts",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").references(() => orders.id, { onDelete: "cascade" }),
+    razorpayOrderId: text("razorpay_order_id"),
+    status: text("status").notNull(),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    method: text("method"),
+    amountRefunded: bigint("amount_refunded", { mode: "number" }).notNull().default(0),
+    failureReason: text("failure_reason"),
+    firstSeenAt: ts("first_seen_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("payment_attempts_order_idx").on(t.orderId),
+    index("payment_attempts_razorpay_order_idx").on(t.razorpayOrderId),
+    check(
+      "payment_attempts_status_check",
+      sql`${t.status} in ('created', 'failed', 'authorized', 'captured', 'refunded')`,
+    ),
+  ],
+);
+
+/** Each refund (rfnd_…) once; partial refunds add up. */
+export const paymentRefunds = pgTable(
+  "payment_refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id").notNull(),
+    orderId: text("order_id").references(() => orders.id, { onDelete: "cascade" }),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    receivedAt: ts("received_at").notNull().defaultNow(),
+  },
+  (t) => [index("payment_refunds_payment_idx").on(t.paymentId), index("payment_refunds_order_idx").on(t.orderId)],
+);
+
+/** The worker's marks on an order (stock taken / given back once, abandoned by us) and the version
+ * that guards every settlement write against a concurrent one. */
+export const orderSettlements = pgTable("order_settlements", {
+  orderId: text("order_id")
+    .primaryKey()
+    .references(() => orders.id, { onDelete: "cascade" }),
+  version: integer("version").notNull().default(0),
+  stockTakenAt: ts("stock_taken_at"),
+  stockReturnedAt: ts("stock_returned_at"),
+  abandonedAt: ts("abandoned_at"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});

@@ -125,17 +125,16 @@ adminApi.get("/emails", async (c) => {
 
 /**
  * Settle one payment now: asks Razorpay (as the reconciler does, whatever the payment's age) and
- * confirms or fails it through the same single-statement settlement as the webhook.
+ * settles it through the same path as the webhook (facts in, one guarded statement out).
  */
 adminApi.post("/payments/:id/reconcile", async (c) => {
   const deps = c.get("deps");
   const id = c.req.param("id");
   const res = await deps.db.execute<PendingPayment & { status: string }>(sql`
-    select p.id, p.status, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
+    select p.id, p.order_id, p.status, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
     from payments p join orders o on o.id = p.order_id where p.id = ${id}`);
   const payment = res.rows[0];
   if (!payment) throw new AppError("not_found", `no payment ${id}`);
-  if (payment.status !== "PENDING") throw new AppError("conflict", `payment ${id} is already ${payment.status}`);
   const settings = await deps.db.execute<{ settings: Record<string, unknown> }>(
     sql`select settings from task_settings where task_name = 'reconcile-stale-payments'`,
   );
@@ -148,7 +147,7 @@ adminApi.post("/payments/:id/reconcile", async (c) => {
     razorpayClient(deps, s.callTimeoutMs),
     payment,
     now,
-    now.getTime() - s.abandonMinutes * 60_000,
+    s.abandonMinutes * 60_000,
     c.req.query("dryRun") === "true",
   );
   const after = await deps.db.execute<{ status: string; order_status: string }>(sql`

@@ -1,12 +1,14 @@
-import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import * as z from "zod";
 import { enqueueEmails } from "../email/outbox";
 import { requireSecret } from "../lib/config";
 import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";
 import { AppError } from "../lib/errors";
-import { SettleResult, settle } from "../payments/settle";
+import { settle } from "../payments/settle";
+import { recordEvent } from "../payments/settlement-store";
 import { parseRazorpayEvent } from "../payments/webhook-event";
+import { applyCourierUpdate, courierTarget } from "../shipping/courier";
 import { readBodyLimited } from "./body";
 import { type HonoEnv, withDeps } from "./context";
 
@@ -43,30 +45,51 @@ webhooks.post("/razorpay", async (c, next) => {
 webhooks.post("/razorpay", withDeps, async (c) => {
   const { eventId, type, command } = c.get("razorpay");
   const deps = c.get("deps");
-  const result = await settle(deps, command, deps.clock(), { id: eventId, type });
-  deps.log.info("webhook.razorpay", { eventId, type, outcome: result.outcome, orderId: result.orderId });
-  return c.json({ status: result.outcome === "duplicate" ? "duplicate" : "processed", outcome: result.outcome });
+  const now = deps.clock();
+  const event = { id: eventId, type };
+  let outcome: string;
+  let orderId: string | null = null;
+  if (command.action === "ignore") {
+    outcome = (await recordEvent(deps.db, event, "ignored", { attempts: [], refunds: [], razorpayOrderId: null }, now))
+      ? "ignored"
+      : "duplicate";
+  } else {
+    const result = await settle(deps, { facts: command.facts, lookup: command.lookup, abandon: null }, now, event);
+    outcome = result.outcome;
+    orderId = result.orderId;
+  }
+  deps.log.info("webhook.razorpay", { eventId, type, outcome, orderId });
+  return c.json({ status: outcome === "duplicate" ? "duplicate" : "processed", outcome });
 });
 
+// An AWB is a tracking number: it reaches customers' emails and notifications, so nothing else passes.
 const CourierUpdate = z.looseObject({
-  awb: z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().min(1).max(64)),
-  order_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().min(1).max(100)),
-  current_status: z.string().trim().min(1).max(100),
-  current_timestamp: z.string().max(100).optional(),
+  awb: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^[A-Za-z0-9-]{4,40}$/, "must be 4–40 letters, digits or dashes")),
+  order_id: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an order number (letters, digits, - or _)")),
+  current_status: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .regex(/^[A-Za-z _-]+$/, "must be a status word"),
+  current_timestamp: z.string().max(40).optional(),
 });
 
-/** Shiprocket-style statuses: in transit means shipped for the customer; DELIVERED is final. */
-export function courierTarget(status: string): "SHIPPED" | "DELIVERED" | "IGNORE" {
-  const s = status.toUpperCase().replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
-  if (s === "DELIVERED") return "DELIVERED";
-  if (["SHIPPED", "IN TRANSIT", "OUT FOR DELIVERY"].includes(s)) return "SHIPPED";
-  return "IGNORE";
-}
-
-webhooks.post("/courier", withDeps, async (c) => {
+/** The courier's key, checked before the body is read or the database opened. */
+const courierKey = createMiddleware<HonoEnv>(async (c, next) => {
   const token = requireSecret(c.env, "COURIER_WEBHOOK_TOKEN");
   const given = c.req.header("x-api-key") ?? "";
   if (!given || !(await secretsEqual(given, token))) throw new AppError("unauthorized", "missing or invalid x-api-key");
+  await next();
+});
+
+webhooks.post("/courier", courierKey, withDeps, async (c) => {
   const body = CourierUpdate.safeParse(parseJson(await readBodyLimited(c.req.raw)));
   if (!body.success) {
     const issue = body.error.issues[0];
@@ -76,10 +99,17 @@ webhooks.post("/courier", withDeps, async (c) => {
   // The courier sends no event id: the update's own content identifies a redelivery.
   const eventId = `sha256:${await sha256Hex(`${u.awb}|${u.order_id}|${u.current_status.toUpperCase()}|${u.current_timestamp ?? ""}`)}`;
   const deps = c.get("deps");
-  const res = await deps.db.execute<{ r: unknown }>(sql`
-    select ora_courier_update(${eventId}, ${u.order_id}, ${u.awb}, ${courierTarget(u.current_status)},
-                              ${u.current_status}, ${deps.clock()}) as r`);
-  const result = SettleResult.parse(res.rows[0]?.r);
+  const result = await applyCourierUpdate(
+    deps.db,
+    {
+      eventId,
+      orderNumber: u.order_id,
+      awb: u.awb,
+      target: courierTarget(u.current_status),
+      rawStatus: u.current_status,
+    },
+    deps.clock(),
+  );
   if (result.outcome === "unknown_order") throw new AppError("not_found", `no order ${u.order_id}`);
   await enqueueEmails(deps, result.emailIds);
   deps.log.info("webhook.courier", { outcome: result.outcome, orderId: result.orderId });

@@ -1,9 +1,11 @@
 import type { AppDeps } from "../lib/deps";
 import type { ApiFailure, ApiResult, RazorpayClient, RazorpayPayment } from "./razorpay-api";
-import { settle } from "./settle";
+import { type SettleOutcome, settle } from "./settle";
+import { attemptFact } from "./webhook-event";
 
 export type PendingPayment = {
   id: string;
+  order_id: string;
   transaction_id: string;
   razorpay_payment_id: string | null;
   order_created_at: string | Date;
@@ -11,6 +13,7 @@ export type PendingPayment = {
 
 export type ReconcileOutcome =
   | "confirmed"
+  | "refunded"
   | "already_settled"
   | "mismatched"
   | "failed"
@@ -28,16 +31,16 @@ export interface ReconcileStep {
 }
 
 /**
- * What Razorpay says of one PENDING payment, and the settlement that follows: captured → confirm;
- * only failed attempts past the abandonment time → fail; authorized or nothing yet → leave. Provider
- * trouble changes nothing. Shared by the reconcile task and the admin API.
+ * What Razorpay says of one stale payment, settled through the same path as the webhook (its facts
+ * are the attempts the API lists, with their statuses and amount_refunded); only here may an order
+ * be abandoned. Provider trouble changes nothing. Shared by the reconcile task and the admin API.
  */
 export async function reconcileOne(
   deps: AppDeps,
   api: RazorpayClient,
   p: PendingPayment,
   now: Date,
-  abandonBefore: number,
+  abandonAfterMs: number,
   dryRun: boolean,
 ): Promise<ReconcileStep> {
   const rzpId = p.razorpay_payment_id ?? p.transaction_id;
@@ -64,52 +67,45 @@ export async function reconcileOne(
     return { outcome: result.kind, razorpayId: rzpId, apiCalls, detail: result.message };
   }
   const attempts = result.value;
-  const captured = attempts.find((a) => a.status === "captured" || a.status === "refunded");
-  if (captured) {
-    if (dryRun) return { outcome: "confirmed", razorpayId: rzpId, apiCalls, detail: "dry run: would confirm" };
-    const r = await settle(
-      deps,
-      {
-        action: "confirm",
-        paymentId: captured.id,
-        razorpayOrderId: captured.order_id ?? (rzpId.startsWith("order_") ? rzpId : null),
-        amount: captured.amount,
-        currency: captured.currency,
-        method: captured.method ?? null,
-      },
-      now,
-    );
-    const outcome =
-      r.outcome === "confirmed" || r.outcome === "captured"
-        ? "confirmed"
-        : r.outcome === "amount_mismatch" || r.outcome === "duplicate_capture"
-          ? "mismatched"
-          : "already_settled";
-    return { outcome, razorpayId: rzpId, apiCalls, detail: r.outcome };
-  }
-  if (attempts.some((a) => a.status === "authorized")) return { outcome: "authorized", razorpayId: rzpId, apiCalls };
-  const failedAttempts = attempts.filter((a) => a.status === "failed");
-  if (failedAttempts.length === 0 || failedAttempts.length < attempts.length) {
-    return { outcome: "no_attempt", razorpayId: rzpId, apiCalls };
-  }
-  if (new Date(p.order_created_at).getTime() > abandonBefore) {
-    return { outcome: "failed_within_window", razorpayId: rzpId, apiCalls };
-  }
-  if (dryRun) return { outcome: "failed", razorpayId: rzpId, apiCalls, detail: "dry run: would fail" };
-  const last = failedAttempts.at(-1);
+  const razorpayOrderId = rzpId.startsWith("order_") ? rzpId : (attempts[0]?.order_id ?? null);
   const r = await settle(
     deps,
     {
-      action: "fail",
-      paymentId: last?.id ?? rzpId,
-      razorpayOrderId: rzpId.startsWith("order_") ? rzpId : (last?.order_id ?? null),
-      reason: last?.error_description ?? "abandoned: only failed attempts",
+      facts: attempts.map((a) => ({ kind: "attempt" as const, attempt: attemptFact(a) })),
+      lookup: { razorpayOrderId, paymentId: rzpId.startsWith("pay_") ? rzpId : null, orderId: p.order_id },
+      abandon: { afterMs: abandonAfterMs },
     },
     now,
+    null,
+    dryRun,
   );
-  return {
-    outcome: r.outcome === "failed" || r.outcome === "failed_attempt" ? "failed" : "already_settled",
-    razorpayId: rzpId,
-    apiCalls,
-  };
+  return { outcome: reconcileOutcome(r.outcome, attempts), razorpayId: rzpId, apiCalls, detail: r.outcome };
+}
+
+/** What one check came to, in the reconciler's counters. */
+function reconcileOutcome(o: SettleOutcome, attempts: RazorpayPayment[]): ReconcileOutcome {
+  switch (o) {
+    case "confirmed":
+    case "revived":
+      return "confirmed";
+    case "refunded":
+    case "partial_refund":
+      return "refunded";
+    case "amount_mismatch":
+    case "captured_twice":
+    case "captured_after_cancel":
+      return "mismatched";
+    case "abandoned":
+      return "failed";
+    case "duplicate":
+    case "ignored":
+    case "unknown_order":
+      return "already_settled";
+    case "attempt_failed":
+    case "unchanged":
+      if (attempts.some((a) => a.status === "captured" || a.status === "refunded")) return "already_settled";
+      if (attempts.some((a) => a.status === "authorized")) return "authorized";
+      if (attempts.length > 0 && attempts.every((a) => a.status === "failed")) return "failed_within_window";
+      return "no_attempt";
+  }
 }

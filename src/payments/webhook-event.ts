@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { ATTEMPT_STATUSES, type Attempt, type AttemptStatus, type Fact } from "./lifecycle";
 import { RazorpayPayment } from "./razorpay-api";
+import type { SettlementLookup } from "./settlement-store";
 
 const Entity = <T extends z.ZodType>(schema: T) => z.object({ entity: schema });
 
@@ -30,24 +32,8 @@ const PaymentPayload = z.looseObject({ payment: Entity(RazorpayPayment) });
 const OrderPaidPayload = z.looseObject({ payment: Entity(RazorpayPayment), order: Entity(RazorpayOrder) });
 const RefundPayload = z.looseObject({ refund: Entity(RazorpayRefund), payment: Entity(RazorpayPayment).optional() });
 
-export type SettleCommand =
-  | {
-      action: "confirm";
-      paymentId: string;
-      razorpayOrderId: string | null;
-      amount: number;
-      currency: string;
-      method: string | null;
-    }
-  | { action: "fail"; paymentId: string; razorpayOrderId: string | null; reason: string }
-  | {
-      action: "refund";
-      paymentId: string;
-      razorpayOrderId: string | null;
-      amount: number;
-      amountRefunded: number | null;
-    }
-  | { action: "ignore" };
+/** What a verified event asks of us: settle with these facts, or nothing (an event we do not act on). */
+export type SettleCommand = { action: "settle"; facts: Fact[]; lookup: SettlementLookup } | { action: "ignore" };
 
 export type ParsedEvent = { ok: true; type: string; command: SettleCommand } | { ok: false; message: string };
 
@@ -58,14 +44,26 @@ function describe(err: z.ZodError): string {
     .join("; ");
 }
 
-function confirmCommand(pay: RazorpayPayment, razorpayOrderId: string | null): SettleCommand {
+/** A Razorpay payment entity as a fact about one attempt; `atLeast` is what the event itself proves. */
+export function attemptFact(pay: RazorpayPayment, atLeast: AttemptStatus = "created"): Attempt {
+  const status = ATTEMPT_STATUSES.indexOf(pay.status) >= ATTEMPT_STATUSES.indexOf(atLeast) ? pay.status : atLeast;
   return {
-    action: "confirm",
-    paymentId: pay.id,
-    razorpayOrderId,
+    id: pay.id,
+    status,
     amount: pay.amount,
-    currency: pay.currency,
+    currency: pay.currency.toUpperCase(),
     method: pay.method ?? null,
+    amountRefunded: pay.amount_refunded ?? 0,
+    failureReason:
+      status === "failed" ? (pay.error_description ?? pay.error_reason ?? "payment failed").slice(0, 500) : null,
+  };
+}
+
+function attemptCommand(pay: RazorpayPayment, razorpayOrderId: string | null, atLeast: AttemptStatus): SettleCommand {
+  return {
+    action: "settle",
+    facts: [{ kind: "attempt", attempt: attemptFact(pay, atLeast) }],
+    lookup: { razorpayOrderId, paymentId: pay.id },
   };
 }
 
@@ -81,43 +79,40 @@ export function parseRazorpayEvent(body: unknown): ParsedEvent {
       return {
         ok: true,
         type: event,
-        command: confirmCommand(p.data.payment.entity, p.data.payment.entity.order_id ?? null),
+        command: attemptCommand(p.data.payment.entity, p.data.payment.entity.order_id ?? null, "captured"),
       };
     }
     case "order.paid": {
       const p = OrderPaidPayload.safeParse(payload);
       if (!p.success) return { ok: false, message: describe(p.error) };
-      return { ok: true, type: event, command: confirmCommand(p.data.payment.entity, p.data.order.entity.id) };
+      return {
+        ok: true,
+        type: event,
+        command: attemptCommand(p.data.payment.entity, p.data.order.entity.id, "captured"),
+      };
     }
     case "payment.failed": {
       const p = PaymentPayload.safeParse(payload);
       if (!p.success) return { ok: false, message: describe(p.error) };
       const pay = p.data.payment.entity;
-      return {
-        ok: true,
-        type: event,
-        command: {
-          action: "fail",
-          paymentId: pay.id,
-          razorpayOrderId: pay.order_id ?? null,
-          reason: pay.error_description ?? pay.error_reason ?? "payment failed",
-        },
-      };
+      return { ok: true, type: event, command: attemptCommand(pay, pay.order_id ?? null, "failed") };
     }
     case "refund.processed": {
       const p = RefundPayload.safeParse(payload);
       if (!p.success) return { ok: false, message: describe(p.error) };
       const refund = p.data.refund.entity;
       const pay = p.data.payment?.entity;
+      // The payment entity, when sent, proves the attempt was captured (a refund needs a capture).
+      const attempt = pay ? attemptFact(pay, "captured") : null;
       return {
         ok: true,
         type: event,
         command: {
-          action: "refund",
-          paymentId: refund.payment_id,
-          razorpayOrderId: pay?.order_id ?? null,
-          amount: refund.amount,
-          amountRefunded: pay?.amount_refunded ?? null,
+          action: "settle",
+          facts: [
+            { kind: "refund", refund: { id: refund.id, paymentId: refund.payment_id, amount: refund.amount }, attempt },
+          ],
+          lookup: { razorpayOrderId: pay?.order_id ?? null, paymentId: refund.payment_id },
         },
       };
     }

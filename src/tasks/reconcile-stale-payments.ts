@@ -30,18 +30,26 @@ const Settings = z.object({
 
 interface StalePayment {
   id: string;
+  order_id: string;
   transaction_id: string;
   razorpay_payment_id: string | null;
   order_created_at: string | Date;
   [key: string]: unknown;
 }
 
-/** PENDING payments past the stale age, oldest first; the partial pending index drives it. */
+/**
+ * Payments of PENDING orders past the stale age (PENDING, or FAILED after a failed attempt: the
+ * customer may still retry), oldest order first; orders_pending_created_idx drives it.
+ */
 export const stalePaymentsQuery = (cutoff: Date, limit: number) => sql`
-  select p.id, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
-  from payments p join orders o on o.id = p.order_id
-  where p.status = 'PENDING' and p.needs_review = false and p.created_at < ${cutoff}
-  order by p.created_at
+  select p.id, p.order_id, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
+  from orders o
+  cross join lateral (
+    select p.* from payments p
+    where p.order_id = o.id and p.status in ('PENDING', 'FAILED') and p.needs_review = false
+    order by p.created_at desc limit 1) p
+  where o.status = 'PENDING' and o.created_at < ${cutoff}
+  order by o.created_at
   limit ${limit}`;
 
 /**
@@ -61,12 +69,12 @@ export const reconcileStalePayments: Task = {
   async run(deps, now) {
     const s = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - s.staleMinutes * 60_000);
-    const abandonBefore = now.getTime() - s.abandonMinutes * 60_000;
     const rows = (await deps.db.execute<StalePayment>(stalePaymentsQuery(cutoff, s.maxPerRun))).rows;
     const c = {
       stale: rows.length,
       checked: 0,
       confirmed: 0,
+      refunded: 0,
       alreadySettled: 0,
       failed: 0,
       authorized: 0,
@@ -91,6 +99,7 @@ export const reconcileStalePayments: Task = {
 
     const COUNTER: Record<ReconcileOutcome, keyof typeof c | null> = {
       confirmed: "confirmed",
+      refunded: "refunded",
       already_settled: "alreadySettled",
       mismatched: "mismatched",
       failed: "failed",
@@ -106,7 +115,7 @@ export const reconcileStalePayments: Task = {
       client_error: "clientErrors",
     };
     const check = async (p: StalePayment) => {
-      const step = await reconcileOne(deps, api, p, now, abandonBefore, deps.dryRun);
+      const step = await reconcileOne(deps, api, p, now, s.abandonMinutes * 60_000, deps.dryRun);
       c.checked++;
       c.apiCalls += step.apiCalls;
       if (step.outcome === "unknown_id")
@@ -144,7 +153,7 @@ export const reconcileStalePayments: Task = {
         const updated = await tx.execute<{ id: string }>(sql`
           update payments p set needs_review = true, review_reason = f.reason, updated_at = ${now}
           from jsonb_to_recordset(${JSON.stringify(flagged)}::jsonb) as f(id text, reason text)
-          where p.id = f.id and p.status = 'PENDING'
+          where p.id = f.id and p.status in ('PENDING', 'FAILED')
           returning p.id`);
         c.flagged = updated.rows.length;
         return recordEmails(

@@ -29,7 +29,7 @@ export interface Task {
   deletes: boolean;
   /** The task's settings (task_settings.settings), validated on write by the admin API and on read by the task. */
   settingsSchema: z.ZodObject;
-  /** Internal tasks (the watchdog, history pruning) are not part of CONTRACT §2. */
+  /** Internal tasks (the watchdog, history pruning) are not part of docs/CONTRACT.md §2. */
   internal?: boolean;
   /** `now` is the slot's time, so a replay of a slot gives the same answer. */
   run(deps: TaskDeps, now: Date): Promise<TaskResult>;

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
+import { describe } from "vitest";
 import { useLocalProxy } from "../../src/db/client";
 import { type AppDeps, type Clock, openDeps } from "../../src/lib/deps";
 import type { Logger } from "../../src/lib/log";
@@ -114,3 +115,14 @@ export function testCtx(): ExecutionContext & { drain(): Promise<void> } {
     },
   } as unknown as ExecutionContext & { drain(): Promise<void> };
 }
+
+/**
+ * Race and plan tests prove something only on real Postgres (PGlite is one serialised session with
+ * other plans). On the embedded fallback they are skipped, loudly; under CI Postgres is required.
+ */
+export const describeOnPostgres = (() => {
+  if (env.TEST_DATABASE_KIND !== "postgres") {
+    console.warn(`[test] race and plan tests skipped: they need PostgreSQL, this run has ${env.TEST_DATABASE_KIND}`);
+  }
+  return describe.skipIf(env.TEST_DATABASE_KIND !== "postgres");
+})();

@@ -1,23 +1,22 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { renderEmail } from "../../src/email/templates/render";
 import { EMAIL_SAMPLES, HOSTILE } from "../fixtures/email-samples";
-import { launchChromium } from "./browser";
+import { describeWithBrowser, launchChromium } from "./browser";
 
 const OUT = path.resolve("test-results/emails");
-let browser: Browser;
+describeWithBrowser("email templates in a real browser", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-describe("email templates in a real browser", () => {
   for (const [name, sample] of Object.entries(EMAIL_SAMPLES)) {
     it(`${name}: renders on a phone with no script run and no sideways scroll`, async () => {
       const { html } = renderEmail(sample.kind, sample.payload, "Asia/Kolkata");

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser";
+import { describeWithBrowser, launchChromium } from "./browser";
 
 const ROOT = path.resolve(__dirname, "../..");
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "ora-jobs-start-"));
@@ -130,7 +130,7 @@ describe("npm start (embedded database, no keys)", () => {
   });
 });
 
-describe("the dashboard in Chromium", () => {
+describeWithBrowser("the dashboard in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchChromium();

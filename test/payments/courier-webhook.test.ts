@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courierTarget } from "../../src/http/webhooks";
 import worker from "../../src/index";
+import { courierTarget } from "../../src/shipping/courier";
 import { checkout } from "../helpers/checkout";
 import { count } from "../helpers/factories";
 import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testEnv } from "../helpers/harness";

@@ -159,8 +159,8 @@ describe("razorpay webhook: exactly once", () => {
     expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", stock: 3 });
     expect(await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
     expect(await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
-    // The order's still-pending ORDER_PLACED event goes out with it, each exactly once.
-    expect(await queuedKeys(q)).toEqual([`order-confirmed/${c.orderId}`, `order-placed/${c.orderId}`]);
+    // The confirmation goes out with the settlement, once; the outbox (ORDER_PLACED) is the minute task's.
+    expect(await queuedKeys(q)).toEqual([`order-confirmed/${c.orderId}`]);
   });
 
   it("the same capture under twenty different event ids still confirms once", async () => {
@@ -178,24 +178,40 @@ describe("razorpay webhook: exactly once", () => {
       ),
     );
     expect(outcomes.filter((o) => o === "confirmed")).toHaveLength(1);
-    expect(outcomes.filter((o) => o === "already_captured")).toHaveLength(19);
+    expect(outcomes.filter((o) => o === "unchanged")).toHaveLength(19);
     expect((await orderState(db, c)).stock).toBe(4);
   });
 });
 
 describe("razorpay webhook: events", () => {
-  it("payment.failed fails the payment, cancels the order, releases its locks and tells the customer", async () => {
+  it("payment.failed records the failed attempt and nothing else: the customer may retry on the same order", async () => {
     const c = await checkout(db, { stock: 5 });
     const res = await send(await signedRequest(failed(c), { eventId: rzpId("evt") }));
-    expect(await res.json()).toMatchObject({ outcome: "failed" });
+    expect(await res.json()).toMatchObject({ outcome: "attempt_failed" });
     expect(await orderState(db, c)).toMatchObject({
-      order_status: "CANCELLED",
+      order_status: "PENDING",
       payment_status: "FAILED",
-      locks: 0,
+      locks: 1,
       stock: 5,
       failure_reason: "Payment was declined by the bank",
     });
-    expect(await count(db, "notifications", "dedupe_key = $1", [`order-cancelled/${c.orderId}`])).toBe(1);
+    expect(await count(db, "notifications", "dedupe_key = $1", [`order-cancelled/${c.orderId}`])).toBe(0);
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("a failed attempt, then a second attempt captured on the same Razorpay order: confirmed, stock taken once", async () => {
+    const c = await checkout(db, { stock: 5 });
+    await send(await signedRequest(failed(c), { eventId: rzpId("evt") }));
+    const res = await send(await signedRequest(captured(c), { eventId: rzpId("evt") }));
+    expect(await res.json()).toMatchObject({ outcome: "confirmed" });
+    expect(await orderState(db, c)).toMatchObject({
+      order_status: "CONFIRMED",
+      payment_status: "CAPTURED",
+      stock: 4,
+      locks: 0,
+      failure_reason: null,
+    });
+    expect(await count(db, "notifications", "dedupe_key = $1", [`order-cancelled/${c.orderId}`])).toBe(0);
   });
 
   it("failed then captured (late authorisation) still confirms, decrementing once", async () => {
@@ -212,7 +228,7 @@ describe("razorpay webhook: events", () => {
     const payId = rzpId("pay");
     await send(await signedRequest(captured(c, payId), { eventId: rzpId("evt") }));
     const res = await send(await signedRequest(failed(c, payId), { eventId: rzpId("evt") }));
-    expect(await res.json()).toMatchObject({ outcome: "ignored_captured" });
+    expect(await res.json()).toMatchObject({ outcome: "unchanged" });
     expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 4 });
   });
 

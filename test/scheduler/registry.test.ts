@@ -15,7 +15,7 @@ describe("registry and wrangler.toml", () => {
     expect([...new Set(TASKS.map((t) => t.cron))].sort()).toEqual([...crons].sort());
   });
 
-  it("matches CONTRACT §2 task by task", () => {
+  it("matches docs/CONTRACT.md §2 task by task", () => {
     const contract: Record<string, string> = {
       "cleanup-expired-locks": "*/5 * * * *",
       "reconcile-stale-payments": "*/10 * * * *",
