@@ -25,6 +25,8 @@ export function workersRuntime(extra: (inject: (key: string) => string) => Recor
           ADMIN_TOKEN: "test-admin-token",
           COURIER_WEBHOOK_TOKEN: "test-courier-token",
           ADMIN_EMAIL: "ops@ora.test,owner@ora.test",
+          // Each test sees the database as it is now; one test turns the cache on to check it.
+          HEALTH_CACHE_SECONDS: "0",
           ...extra(get),
         },
       },

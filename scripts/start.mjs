@@ -49,7 +49,12 @@ if (stopping) {
 const lines = [
   "",
   "  ORA Jobs is running",
-  `  dashboard     ${stack.url}/admin   (any user name, password: ADMIN_TOKEN${stack.adminToken === "local-admin-token" ? " = local-admin-token" : ""})`,
+  `  dashboard     ${stack.url}/admin   (any user name, password: ADMIN_TOKEN${stack.adminToken === "local-admin-token" || stack.generatedTokens.ADMIN_TOKEN ? ` = ${stack.adminToken}` : ""})`,
+  ...Object.entries(stack.generatedTokens)
+    .filter(([k]) => k !== "ADMIN_TOKEN")
+    .map(
+      ([k, v]) => `  ${k.toLowerCase().replaceAll("_", " ").padEnd(13).slice(0, 13)} ${v}   (generated for this run)`,
+    ),
   `  health        ${stack.url}/api/health/cron`,
   `  database      ${stack.database === "embedded" ? `embedded PGlite in ${stack.dataDir}` : "DATABASE_URL"}`,
   ...stack.notes.filter((n) => !n.startsWith("database")).map((n) => `  note          ${n}`),

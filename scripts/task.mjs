@@ -34,7 +34,12 @@ if (running) {
 }
 let code = 0;
 try {
-  const query = new URLSearchParams({ ...(dryRun ? { dryRun: "true" } : {}), ...(at ? { at } : {}) });
+  // --at on a real run is the operator's explicit replay of that slot.
+  const query = new URLSearchParams({
+    ...(dryRun ? { dryRun: "true" } : {}),
+    ...(at ? { at } : {}),
+    ...(at && !dryRun ? { replay: "true" } : {}),
+  });
   const res = await fetch(`${base}/api/admin/tasks/${encodeURIComponent(name)}/run?${query}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}` },

@@ -3,6 +3,7 @@
 // stand-ins for Razorpay and Resend when no keys are configured, `wrangler dev`, and the local cron
 // schedule. stop() ends every process it started.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -35,12 +36,30 @@ export const CONFIG_KEYS = [
   "DB_POOL_MAX",
 ];
 
-const LOCAL_DEFAULTS = {
+/** Well-known tokens: for the embedded demo database only (anyone reading this file knows them). */
+const DEMO_TOKENS = {
   ADMIN_TOKEN: "local-admin-token",
   RAZORPAY_WEBHOOK_SECRET: "local-webhook-secret",
   COURIER_WEBHOOK_TOKEN: "local-courier-token",
-  ADMIN_EMAIL: "ops@ora-jewellery.example",
 };
+const LOCAL_DEFAULTS = { ADMIN_EMAIL: "ops@ora-jewellery.example" };
+
+/**
+ * Tokens for this run: the configured ones; with a DATABASE_URL (a real database) any missing one is
+ * made up at random and printed in the banner, never the well-known demo strings.
+ */
+export function localTokens(config) {
+  const generated = [];
+  const out = {};
+  for (const [key, demo] of Object.entries(DEMO_TOKENS)) {
+    if (config[key]) continue;
+    if (config.DATABASE_URL) {
+      out[key] = randomBytes(18).toString("base64url");
+      generated.push(key);
+    } else out[key] = demo;
+  }
+  return { tokens: out, generated };
+}
 
 export function readDevVars(file) {
   if (!existsSync(file)) return {};
@@ -169,6 +188,9 @@ export async function startStack(opts = {}) {
   try {
     const config = { ...LOCAL_DEFAULTS, ...resolveConfig(env, opts.devVarsFile) };
     const notes = [];
+    const { tokens, generated } = localTokens(config);
+    Object.assign(config, tokens);
+    if (generated.length > 0) notes.push(`generated for this run (DATABASE_URL is set): ${generated.join(", ")}`);
 
     // Database.
     let database;
@@ -188,7 +210,8 @@ export async function startStack(opts = {}) {
       notes.push(`database: embedded PGlite in ${path.relative(process.cwd(), path.join(dataDir, "pglite")) || "."}`);
     }
     if (isLoopback(config.DATABASE_URL)) {
-      const proxy = await startWsProxy();
+      // The proxy reaches only this database's port.
+      const proxy = await startWsProxy({ allowedPorts: [Number(new URL(config.DATABASE_URL).port || 5432)] });
       cleanups.push(() => proxy.close());
       config.DB_WS_PROXY = `127.0.0.1:${proxy.port}`;
     }
@@ -312,6 +335,7 @@ export async function startStack(opts = {}) {
       dataDir,
       database: database.kind,
       adminToken: config.ADMIN_TOKEN,
+      generatedTokens: Object.fromEntries(generated.map((k) => [k, config[k]])),
       webhookSecret: config.RAZORPAY_WEBHOOK_SECRET,
       courierToken: config.COURIER_WEBHOOK_TOKEN,
       mailPreview: resendStub ? `${resendStub.url}/preview` : null,

@@ -1,4 +1,4 @@
-export function startWsProxy(opts?: { port?: number; host?: string }): Promise<{
+export function startWsProxy(opts?: { port?: number; host?: string; allowedPorts?: number[] | null }): Promise<{
   port: number;
   close(): Promise<void>;
   stats: { connections: number; roundTrips: number; dropped: number };

@@ -57,13 +57,22 @@ function protocolReader(conn, stats) {
   };
 }
 
-/** @returns {Promise<{ port: number, close: () => Promise<void>, stats: { connections: number, roundTrips: number }, faults: Map<string, any> }>} */
-export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
+/**
+ * @param {{ port?: number, host?: string, allowedPorts?: number[] | null }} [opts] allowedPorts: the
+ *   only Postgres ports it will connect to (null: any loopback port, for the test provisioner's PGlite).
+ * @returns {Promise<{ port: number, close: () => Promise<void>, stats: { connections: number, roundTrips: number }, faults: Map<string, any> }>}
+ */
+export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts = null } = {}) {
   const stats = { connections: 0, roundTrips: 0, dropped: 0 };
   /** database → { mode: "drop-before" | "drop-after", at: n, times: n } */
   const faults = new Map();
   const server = http.createServer((req, res) => {
     const chunks = [];
+    req.on("error", () => res.destroy());
+    if (req.headers.origin !== undefined) {
+      res.writeHead(403).end("not for browsers");
+      return;
+    }
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       if (req.url === "/__stats") {
@@ -71,23 +80,46 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1" } = {}) {
         return;
       }
       if (req.method === "POST" && req.url === "/__faults") {
-        const f = JSON.parse(Buffer.concat(chunks).toString() || "{}");
+        // Control input is checked, never trusted: a bad post is a 400, not a dead `npm start`.
+        let f;
+        try {
+          f = JSON.parse(Buffer.concat(chunks).toString() || "{}");
+        } catch {
+          res.writeHead(400).end("body is not JSON");
+          return;
+        }
+        const modes = ["none", "drop-before", "drop-after"];
+        if (!f || typeof f.database !== "string" || !modes.includes(f.mode)) {
+          res
+            .writeHead(400)
+            .end('expected {"database": "<port>/<name>", "mode": "none" | "drop-before" | "drop-after"}');
+          return;
+        }
         if (f.mode === "none") faults.delete(f.database);
-        else faults.set(f.database, { mode: f.mode, at: f.at ?? 1, times: f.times ?? 1 });
+        else faults.set(f.database, { mode: f.mode, at: Number(f.at ?? 1) || 1, times: Number(f.times ?? 1) || 1 });
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
         return;
       }
       res.writeHead(404).end();
     });
   });
-  const wss = new WebSocketServer({ server });
+  // A browser always sends Origin on a WebSocket upgrade; the Worker's driver never does. Refusing
+  // it keeps any web page the developer opens from talking to their database through us.
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: ({ req }) => req.headers.origin === undefined,
+  });
   wss.on("connection", (ws, req) => {
     const address = new URL(req.url ?? "/", "http://x").searchParams.get("address") ?? "";
     const sep = address.lastIndexOf(":");
     const targetHost = address.slice(0, sep);
     const targetPort = Number(address.slice(sep + 1));
-    if (!LOOPBACK.has(targetHost) || !Number.isInteger(targetPort)) {
-      ws.close(1008, "only loopback Postgres targets are proxied");
+    if (
+      !LOOPBACK.has(targetHost) ||
+      !Number.isInteger(targetPort) ||
+      (allowedPorts && !allowedPorts.includes(targetPort))
+    ) {
+      ws.close(1008, "only the configured loopback Postgres is proxied");
       return;
     }
     const conn = { database: "", roundTrips: 0, blackhole: false, fault: null };

@@ -17,6 +17,8 @@ export interface DbOptions {
   /** host:port of the local WebSocket→TCP proxy; empty in production (Neon speaks WebSocket). */
   wsProxy: string;
   poolMax: number;
+  /** Postgres stops any statement running longer than this (a task's time budget). */
+  statementTimeoutMs?: number;
 }
 
 /** Points the Neon driver at a local WebSocket→TCP proxy (plain Postgres or PGlite behind it). */
@@ -29,9 +31,14 @@ export function useLocalProxy(wsProxy: string): void {
 }
 
 /** A pool lives inside one invocation: Workers cannot share sockets across requests. */
-export function openDb({ url, wsProxy, poolMax }: DbOptions): DbHandle {
+export function openDb({ url, wsProxy, poolMax, statementTimeoutMs }: DbOptions): DbHandle {
   useLocalProxy(wsProxy);
-  const pool = new Pool({ connectionString: url, max: poolMax });
+  const pool = new Pool({
+    connectionString: url,
+    max: poolMax,
+    // Sent with the connection's startup: no extra round trip.
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+  });
   // An idle client dying must not become an unhandled error event; the next query reconnects.
   pool.on("error", () => {});
   let ended: Promise<void> | undefined;

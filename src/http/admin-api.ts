@@ -60,13 +60,17 @@ adminApi.get("/runs", async (c) => {
 adminApi.post("/tasks/:name/run", async (c) => {
   const deps = c.get("deps");
   const task = taskOr404(c.req.param("name"));
-  const body = z.object({ dryRun: z.boolean().default(false) }).safeParse(await jsonBody(c.req.raw));
-  if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean}');
+  const body = z
+    .object({ dryRun: z.boolean().default(false), replay: z.boolean().default(false) })
+    .strict()
+    .safeParse(await jsonBody(c.req.raw));
+  if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean, "replay"?: boolean}');
   const dryRun = body.data.dryRun || c.req.query("dryRun") === "true";
+  const replay = body.data.replay || c.req.query("replay") === "true";
   const atText = c.req.query("at");
   const at = atText === undefined ? undefined : new Date(atText);
   if (at && Number.isNaN(at.getTime())) throw new AppError("bad_request", "at must be an ISO time");
-  const record = await runNow(deps, task, dryRun, at);
+  const record = await runNow(deps, task, { dryRun, replay, ...(at ? { at } : {}) });
   const res = await deps.db.execute<RunRow>(sql`
     select id, task_name, scheduled_at, status, started_at, finished_at, duration_ms, result, error, trigger,
            attempt, dry_run, duplicate_fires, takeovers, retry_of from cron_runs where id = ${record.runId}`);
@@ -96,10 +100,10 @@ adminApi.put("/tasks/:name/schedule", async (c) => {
   const deps = c.get("deps");
   const task = taskOr404(c.req.param("name"));
   const body = (await jsonBody(c.req.raw)) as { cron?: unknown };
-  const spec = parseOverride(body?.cron);
+  const spec = parseOverride(body?.cron, deps.clock(), deps.config.BUSINESS_TIMEZONE);
   await setScheduleOverride(deps, task, spec, deps.clock());
   const tz = deps.config.BUSINESS_TIMEZONE;
-  const next = nextRunsOf({ spec, timeZone: tz, overridden: true }, deps.clock(), 5);
+  const next = nextRunsOf({ spec, timeZone: tz, overridden: true, configError: null }, deps.clock(), 5);
   return c.json({
     task: task.name,
     override: spec.source,

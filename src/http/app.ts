@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
 import { loggerFor } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { adminApi } from "./admin-api";
@@ -9,6 +10,8 @@ import { health } from "./health";
 import { webhooks } from "./webhooks";
 
 export const app = new Hono<HonoEnv>();
+// Every API answer: nosniff, no framing (the console under /admin sets its own, stricter, headers).
+app.use("/api/*", secureHeaders({ contentSecurityPolicy: { frameAncestors: ["'none'"] }, xFrameOptions: "DENY" }));
 
 app.route("/api/health", health);
 app.route("/api/webhooks", webhooks);

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import type { FC } from "hono/jsx";
+import { secureHeaders } from "hono/secure-headers";
 import { formatShopTime } from "../lib/time";
 import { isUnhealthy } from "../ops/health";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../ops/overview";
@@ -9,6 +10,22 @@ import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
 
 export const dashboard = new Hono<HonoEnv>();
+// Nothing of the console may be framed (a stolen click on "Pause"), sniffed or given a script.
+dashboard.use(
+  "*",
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", "data:"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    xFrameOptions: "DENY",
+    referrerPolicy: "same-origin",
+  }),
+);
 dashboard.use("*", requireAdmin({ basic: true }));
 // Basic-auth credentials ride along on any form post, so posts must come from this page itself.
 dashboard.use("*", csrf());
@@ -188,9 +205,11 @@ dashboard.get("/", async (c) => {
                           <button type="submit">Dry run</button>
                         </form>
                       )}{" "}
-                      <form method="post" action={`/admin/tasks/${t.name}/${t.paused ? "resume" : "pause"}`}>
-                        <button type="submit">{t.paused ? "Resume" : "Pause"}</button>
-                      </form>
+                      {t.pausable && (
+                        <form method="post" action={`/admin/tasks/${t.name}/${t.paused ? "resume" : "pause"}`}>
+                          <button type="submit">{t.paused ? "Resume" : "Pause"}</button>
+                        </form>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -264,7 +283,7 @@ dashboard.post("/tasks/:name/run", async (c) => {
   const task = taskOr404(c.req.param("name"));
   const form = await c.req.parseBody();
   const dryRun = form.dryRun === "true";
-  const rec = await runNow(deps, task, dryRun);
+  const rec = await runNow(deps, task, { dryRun });
   const msg = `${task.name}${dryRun ? " (dry run)" : ""}: ${rec.outcome}${rec.error ? ` — ${rec.error}` : ""}`;
   return c.redirect(`/admin?done=${encodeURIComponent(msg)}`, 303);
 });

@@ -85,6 +85,8 @@ const ConfigSchema = z.object({
   ALERT_WEBHOOK_URL: optionalUrl,
   DB_WS_PROXY: z.string().default(""),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(6).default(3),
+  /** How long the public /api/health/cron answer is reused, so polling it cannot load the database. */
+  HEALTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

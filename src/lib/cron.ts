@@ -141,23 +141,45 @@ export function firesAt(spec: CronSpec, at: Date, timeZone = "UTC"): boolean {
   );
 }
 
-/** The last firing at or before `at` (searches back up to ~13 months). */
-export function previousRun(spec: CronSpec, at: Date, timeZone = "UTC"): Date | null {
+/**
+ * The last firing at or before `at`, searching back up to `maxDays` days one day at a time (a sparse
+ * schedule costs what a dense one does: a day, not each minute of it).
+ */
+export function previousRun(spec: CronSpec, at: Date, timeZone = "UTC", maxDays = 400): Date | null {
   const floor = at.getTime() - (at.getTime() % 60_000);
-  if (firesAt(spec, new Date(floor), timeZone)) return new Date(floor);
-  // Walk back in growing windows and take the last firing before `at` within each.
-  for (const days of [1, 32, 400]) {
-    let t = new Date(floor - days * 86_400_000);
-    let last: Date | null = null;
-    for (;;) {
-      const n = nextRun(spec, t, timeZone);
-      if (n.getTime() > floor) break;
-      last = n;
-      t = n;
+  const p = zonedParts(new Date(floor), timeZone);
+  let { year: y, month: mo, day: d } = p;
+  let minuteOfDay = p.hour * 60 + p.minute;
+  const sortedMinutes = [...spec.hours]
+    .sort((a, b) => b - a)
+    .flatMap((h) => [...spec.minutes].sort((a, b) => b - a).map((m) => h * 60 + m));
+  for (let i = 0; i <= maxDays; i++) {
+    if (spec.months.has(mo) && dayMatches(spec, y, mo, d)) {
+      const date = `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+      for (const hit of sortedMinutes) {
+        if (hit > minuteOfDay) continue;
+        const t = zonedTimeToUtc(date, timeZone, Math.floor(hit / 60), hit % 60);
+        if (t.getTime() <= floor) return t;
+      }
     }
-    if (last) return last;
+    const prev = new Date(Date.UTC(y, mo - 1, d - 1));
+    y = prev.getUTCFullYear();
+    mo = prev.getUTCMonth() + 1;
+    d = prev.getUTCDate();
+    minuteOfDay = 24 * 60;
   }
   return null;
+}
+
+/** The first firing after `after` if there is one within `withinMs`, else null (never throws). */
+export function nextRunWithin(spec: CronSpec, after: Date, withinMs: number, timeZone = "UTC"): Date | null {
+  try {
+    const next = nextRun(spec, after, timeZone);
+    return next.getTime() - after.getTime() <= withinMs ? next : null;
+  } catch (err) {
+    if (err instanceof CronError) return null;
+    throw err;
+  }
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

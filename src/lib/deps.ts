@@ -15,6 +15,8 @@ export interface AppDeps {
   emailQueue: Queue;
   fetch: typeof fetch;
   close(): Promise<void>;
+  /** The same dependencies on a pool of their own whose statements Postgres stops after `ms`. */
+  withStatementTimeout(ms: number): AppDeps;
 }
 
 export interface DepsOverrides {
@@ -28,14 +30,15 @@ export function loggerFor(env: Env): Logger {
   return createLogger({ service: "ora-jobs" }, secretValues(env));
 }
 
-export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
+export function openDeps(env: Env, overrides: DepsOverrides = {}, statementTimeoutMs?: number): AppDeps {
   const config = loadConfig(env);
   const handle = openDb({
     url: requireSecret(env, "DATABASE_URL"),
     wsProxy: config.DB_WS_PROXY,
     poolMax: config.DB_POOL_MAX,
+    ...(statementTimeoutMs ? { statementTimeoutMs } : {}),
   });
-  return {
+  const deps: AppDeps = {
     env,
     config,
     db: handle.db,
@@ -44,5 +47,7 @@ export function openDeps(env: Env, overrides: DepsOverrides = {}): AppDeps {
     emailQueue: env.EMAIL_QUEUE,
     fetch: overrides.fetch ?? ((input, init) => fetch(input, init)),
     close: handle.close,
+    withStatementTimeout: (ms) => openDeps(env, { clock: deps.clock, fetch: deps.fetch, log: deps.log }, ms),
   };
+  return deps;
 }

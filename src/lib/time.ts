@@ -65,10 +65,23 @@ export function shopDate(at: Date, timeZone: string): string {
   return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
 }
 
-/** The instant a shop-local wall time happens (the earlier one across a DST overlap). */
+/**
+ * The instant a shop-local wall time happens: across a DST fall-back overlap (the wall time happens
+ * twice) the earlier one. A wall time in a spring-forward gap never happens; it maps as before
+ * (agreeing with cron-parser on every such case in our comparison).
+ */
 export function zonedTimeToUtc(date: string, timeZone: string, hour = 0, minute = 0): Date {
   const [y, m, d] = date.split("-").map(Number);
   const guess = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1, hour, minute);
+  // The zone's offsets around that day; each gives a candidate, kept if it reads back as asked.
+  const offsets = new Set([-1, 0, 1].map((days) => zoneOffsetMs(new Date(guess + days * 86_400_000), timeZone)));
+  const exact = [...offsets]
+    .map((o) => guess - o)
+    .filter((t) => {
+      const p = zonedParts(new Date(t), timeZone);
+      return p.year === y && p.month === m && p.day === d && p.hour === hour && p.minute === minute;
+    });
+  if (exact.length > 0) return new Date(Math.min(...exact));
   const first = guess - zoneOffsetMs(new Date(guess), timeZone);
   const second = guess - zoneOffsetMs(new Date(first), timeZone);
   return new Date(Math.min(first, second));

@@ -12,6 +12,8 @@ export interface TaskHealth {
   description: string;
   internal: boolean;
   schedule: { cron: string; timezone: "UTC"; description: string; override: string | null };
+  /** A stored value this task cannot use (shown on the task; never a failure of the whole page). */
+  configError: string | null;
   paused: boolean;
   status: "ok" | "running" | "failing" | "overdue" | "paused" | "never_run";
   lastRun: {
@@ -98,7 +100,7 @@ export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: 
   return tasks.map((task) => {
     const r = rows.get(task.name);
     const override = r?.schedule_override ?? null;
-    const sched = effectiveSchedule(task, override, tz);
+    const sched = effectiveSchedule(task, override, tz, now);
     const paused = r?.paused ?? false;
     const expected = previousRun(sched.spec, new Date(now.getTime() - graceMs(sched, now)), sched.timeZone);
     const installedAt = r?.installed_at ? new Date(r.installed_at).getTime() : null;
@@ -142,6 +144,7 @@ export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: 
       description: task.description,
       internal: task.internal ?? false,
       schedule: { cron: task.cron, timezone: "UTC", description: describeSchedule(sched, tz), override },
+      configError: sched.configError,
       paused,
       status,
       lastRun,

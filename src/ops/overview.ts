@@ -8,6 +8,7 @@ import { effectiveSchedule, nextRunsOf } from "./schedule";
 
 export interface TaskView extends TaskHealth {
   deletes: boolean;
+  pausable: boolean;
   nextRuns: { at: string; shopTime: string }[];
 }
 
@@ -16,10 +17,11 @@ export async function taskViews(deps: AppDeps, now: Date, tasks: readonly Task[]
   const tz = deps.config.BUSINESS_TIMEZONE;
   return health.map((h) => {
     const task = tasks.find((t) => t.name === h.name);
-    const sched = task ? effectiveSchedule(task, h.schedule.override, tz) : null;
+    const sched = task ? effectiveSchedule(task, h.schedule.override, tz, now) : null;
     return {
       ...h,
       deletes: task?.deletes ?? false,
+      pausable: !(task?.unpausable ?? false),
       nextRuns:
         h.paused || !sched
           ? []

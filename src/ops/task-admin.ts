@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
-import { CronError, type CronSpec, parseCron } from "../lib/cron";
+import { type CronSpec, parseCron } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { type RunRecord, runTask } from "../scheduler/run-task";
 import { findTask } from "../tasks/registry";
 import type { Task } from "../tasks/types";
+import { sendOpsAlert } from "./alerts";
+import { overrideProblem } from "./schedule";
 
 export function taskOr404(name: string): Task {
   const task = findTask(name);
@@ -12,10 +14,40 @@ export function taskOr404(name: string): Task {
   return task;
 }
 
-export async function setPaused(deps: AppDeps, task: Task, paused: boolean, now: Date): Promise<void> {
-  await deps.db.execute(sql`
+/**
+ * Pauses or resumes a task. The watchdog cannot be paused (it is what notices everything else
+ * stopping). Pausing or resuming a HIGH task tells the admins, once per change: a paused reconciler
+ * means payments go unsettled. Returns whether anything changed.
+ */
+export async function setPaused(deps: AppDeps, task: Task, paused: boolean, now: Date): Promise<boolean> {
+  if (paused && task.unpausable) {
+    throw new AppError("conflict", `${task.name} cannot be paused: it is what notices other tasks stopping`);
+  }
+  // Only the request that flips the flag gets a row back (the row lock orders two clicks): one alert.
+  const res = await deps.db.execute<{ inserted: boolean }>(sql`
     insert into task_settings (task_name, paused, updated_at) values (${task.name}, ${paused}, ${now})
-    on conflict (task_name) do update set paused = excluded.paused, updated_at = excluded.updated_at`);
+    on conflict (task_name) do update set paused = excluded.paused, updated_at = excluded.updated_at
+    where task_settings.paused is distinct from excluded.paused
+    returning (xmax = 0) as inserted`);
+  const row = res.rows[0];
+  // A first row written as "not paused" changes nothing (that is the default).
+  const changed = row !== undefined && (!row.inserted || paused);
+  if (changed && task.priority === "HIGH") {
+    await sendOpsAlert(
+      deps,
+      {
+        key: `${paused ? "paused" : "resumed"}/${task.name}/${now.toISOString()}`,
+        title: `${task.name} ${paused ? "paused" : "resumed"} by an operator`,
+        message: paused
+          ? `${task.description}. Its slots are now skipped until it is resumed; /api/health/cron shows it degraded.`
+          : `${task.description}. It runs on its schedule again.`,
+        severity: paused ? "warning" : "info",
+        task: task.name,
+      },
+      now,
+    );
+  }
+  return changed;
 }
 
 /** Validates settings with the task's own schema; unknown keys are refused, not silently dropped. */
@@ -37,14 +69,13 @@ export async function setSettings(
   return stored;
 }
 
-export function parseOverride(expr: unknown): CronSpec {
-  if (typeof expr !== "string" || expr.trim() === "")
-    throw new AppError("bad_request", "cron must be a non-empty string");
-  try {
-    return parseCron(expr);
-  } catch (err) {
-    throw new AppError("bad_request", `invalid cron: ${err instanceof CronError ? err.message : String(err)}`);
-  }
+/** A schedule override as typed by an operator: refused unless it parses and fires within a year. */
+export function parseOverride(expr: unknown, now: Date, shopTimeZone: string): CronSpec {
+  if (typeof expr !== "string" || expr.trim() === "" || expr.length > 200)
+    throw new AppError("bad_request", "cron must be a non-empty string of at most 200 characters");
+  const problem = overrideProblem(expr, now, shopTimeZone);
+  if (problem) throw new AppError("bad_request", problem);
+  return parseCron(expr);
 }
 
 export async function setScheduleOverride(deps: AppDeps, task: Task, spec: CronSpec | null, now: Date): Promise<void> {
@@ -53,10 +84,50 @@ export async function setScheduleOverride(deps: AppDeps, task: Task, spec: CronS
     on conflict (task_name) do update set schedule_override = excluded.schedule_override, updated_at = excluded.updated_at`);
 }
 
+/** How far a manual `at` may lie ahead of our clock (the operator's clock may be a little ahead). */
+const CLOCK_SKEW_MS = 2 * 60_000;
+/** How far back a slot may be replayed unless the task says otherwise. */
+const DEFAULT_REPLAY_WINDOW_MS = 7 * 86_400_000;
+
+export interface ManualRun {
+  dryRun: boolean;
+  /** The moment to run "as of"; in the past only, within the task's replay window. */
+  at?: Date;
+  /** A real run for a past slot must say so: it takes that slot (the cron's own firing for it is then a duplicate). */
+  replay?: boolean;
+}
+
 /**
- * A run asked for by hand: its slot and "now" are the moment it was asked for, or `at` to replay a
- * slot (a replay of a slot that already ran is recorded as a duplicate and does nothing).
+ * A run asked for by hand. Its "now" is the moment it was asked for, or `at` (never in the future: a
+ * future "now" would treat live locks as expired and unfinished days as over). A dry run records its
+ * report at the moment asked, so it never takes a real slot; a real run at `at` is a replay of that
+ * slot, recorded with trigger "replay".
  */
-export function runNow(deps: AppDeps, task: Task, dryRun: boolean, at?: Date): Promise<RunRecord> {
-  return runTask(deps, task, { slot: at ?? deps.clock(), trigger: "manual", dryRun });
+export function runNow(deps: AppDeps, task: Task, run: ManualRun): Promise<RunRecord> {
+  const now = deps.clock();
+  const { at } = run;
+  if (at) {
+    if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      throw new AppError(
+        "bad_request",
+        `at (${at.toISOString()}) is in the future: a run can only be as of now or a past slot`,
+      );
+    }
+    const window = task.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+    if (at.getTime() < now.getTime() - window) {
+      throw new AppError(
+        "bad_request",
+        `at (${at.toISOString()}) is older than ${task.name} can replay (${Math.round(window / 86_400_000)} days)`,
+      );
+    }
+    if (!run.dryRun && !run.replay) {
+      throw new AppError(
+        "bad_request",
+        "a real run at a past slot replays that slot (the cron's own firing for it will then do nothing): ask for it with replay=true, or use dryRun=true",
+      );
+    }
+  }
+  if (run.dryRun) return runTask(deps, task, { slot: now, taskNow: at ?? now, trigger: "manual", dryRun: true });
+  if (at) return runTask(deps, task, { slot: at, trigger: "replay" });
+  return runTask(deps, task, { slot: now, trigger: "manual" });
 }

@@ -5,7 +5,7 @@ import type { TaskResult } from "../tasks/types";
 /** A claim left `running` longer than this belongs to a Worker that died; it may be taken over. */
 export const CLAIM_LEASE_MS = 30 * 60 * 1000;
 
-export type Trigger = "cron" | "manual" | "retry" | "override";
+export type Trigger = "cron" | "manual" | "replay" | "retry" | "override";
 
 export type ClaimOutcome =
   | { kind: "claimed"; runId: string; takeover: boolean }

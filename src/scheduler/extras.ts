@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { textArray } from "../db/sql-helpers";
-import { firesAt, nextRun } from "../lib/cron";
+import { firesAt, nextRunWithin } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
-import { effectiveSchedule } from "../ops/schedule";
+import { effectiveSchedule, OVERRIDE_HORIZON_MS } from "../ops/schedule";
 import type { Task } from "../tasks/types";
 import { type RunRecord, runTask } from "./run-task";
 
@@ -40,14 +40,14 @@ export async function runOverridesAndRetries(deps: AppDeps, tasks: readonly Task
     left join task_settings s on s.task_name = t.name
     left join lateral (
       select id, scheduled_at, status, finished_at, attempt, dry_run, retry_of from cron_runs
-      where task_name = t.name and trigger <> 'manual'
+      where task_name = t.name and trigger not in ('manual', 'replay')
       order by scheduled_at desc limit 1
     ) r on true`);
   const jobs: Promise<RunRecord>[] = [];
   for (const row of res.rows) {
     const task = tasks.find((t) => t.name === row.name);
     if (!task || row.paused) continue;
-    const sched = effectiveSchedule(task, row.schedule_override, tz);
+    const sched = effectiveSchedule(task, row.schedule_override, tz, slot);
     if (sched.overridden && firesAt(sched.spec, slot, sched.timeZone)) {
       jobs.push(runTask(deps, task, { slot, trigger: "override" }));
       continue;
@@ -55,7 +55,8 @@ export async function runOverridesAndRetries(deps: AppDeps, tasks: readonly Task
     if (row.status !== "failed" || row.dry_run || !row.id || !row.finished_at) continue;
     if (!sched.overridden && task.cron === EVERY_MINUTE) continue; // its next slot is the retry
     const base = new Date(Math.floor(new Date(row.scheduled_at).getTime() / 60_000) * 60_000);
-    if (nextRun(sched.spec, base, sched.timeZone).getTime() <= slot.getTime()) continue; // next slot has come
+    const nextSlot = nextRunWithin(sched.spec, base, OVERRIDE_HORIZON_MS, sched.timeZone);
+    if (!nextSlot || nextSlot.getTime() <= slot.getTime()) continue; // next slot has come
     const due = new Date(row.finished_at).getTime() + retryDelayMs(row.attempt);
     if (slot.getTime() < due) continue;
     jobs.push(

@@ -47,7 +47,7 @@ async function readSettings(deps: AppDeps, taskName: string): Promise<SettingsRo
 }
 
 function skipReason(row: SettingsRow, trigger: Trigger): string | null {
-  if (trigger === "manual") return null; // a run asked for by hand always runs
+  if (trigger === "manual" || trigger === "replay") return null; // a run asked for by hand always runs
   if (row.paused) return "task is paused";
   if (trigger === "cron" && row.schedule_override) return `schedule overridden: ${row.schedule_override} (shop time)`;
   return null;
@@ -71,8 +71,24 @@ async function withBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Pr
   }
 }
 
-/** Claims the slot, runs the task within its budget, records the outcome. Never throws for the task. */
-export async function runTask(deps: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
+/** A statement still running this long after the budget is stopped by Postgres itself. */
+const STATEMENT_GRACE_MS = 1_000;
+
+/**
+ * Claims the slot, runs the task within its budget, records the outcome. Never throws for the task.
+ * The task's statements run on a pool of their own with statement_timeout from the budget, so an
+ * overrun stops in Postgres too, not only in our waiting.
+ */
+export async function runTask(outer: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
+  const deps = outer.withStatementTimeout((opts.budgetMs ?? task.budgetMs) + STATEMENT_GRACE_MS);
+  try {
+    return await runOnPool(deps, task, opts);
+  } finally {
+    await deps.close();
+  }
+}
+
+async function runOnPool(deps: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
   const log = deps.log.child({ task: task.name, slot: opts.slot.toISOString(), trigger: opts.trigger });
   const settingsRow = await readSettings(deps, task.name);
   const { settings } = settingsRow;

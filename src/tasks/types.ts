@@ -31,6 +31,10 @@ export interface Task {
   settingsSchema: z.ZodObject;
   /** Internal tasks (the watchdog, history pruning) are not part of docs/CONTRACT.md §2. */
   internal?: boolean;
+  /** How far back a slot may be replayed by hand (default 7 days). */
+  replayWindowMs?: number;
+  /** The watchdog watches the pause button itself: it may not be paused. */
+  unpausable?: boolean;
   /** `now` is the slot's time, so a replay of a slot gives the same answer. */
   run(deps: TaskDeps, now: Date): Promise<TaskResult>;
 }

@@ -76,6 +76,7 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
     budgetMs: 20_000,
     deletes: false,
     internal: true,
+    unpausable: true,
     settingsSchema: Settings,
     async run(deps, now) {
       const s = parseSettings(Settings, deps.settings, "watchdog");

@@ -99,4 +99,35 @@ describe("courier webhook", () => {
     expect(await count(db, "webhook_events")).toBe(before);
     expect((await orderRow(c.orderId))?.status).toBe("CONFIRMED");
   });
+
+  it("an AWB that is not a tracking number (markup, CR/LF, too long) is 400 and changes nothing", async () => {
+    const c = await confirmedOrder();
+    const events = await count(db, "webhook_events");
+    for (const awb of ["<b>AWB</b>", "AWB1\r\nBcc: x@y", "A".repeat(41), "abc", "AWB 123"]) {
+      const res = await post({ awb, order_id: c.orderNumber, current_status: "SHIPPED" });
+      expect(res.status, awb).toBe(400);
+    }
+    const longStatus = await post({ awb: "AWB12345", order_id: c.orderNumber, current_status: "S".repeat(200) });
+    expect(longStatus.status).toBe(400);
+    expect(await orderRow(c.orderId)).toMatchObject({ status: "CONFIRMED", tracking_number: null });
+    expect(await count(db, "webhook_events")).toBe(events);
+    expect(await count(db, "notifications", "metadata->>'orderId' = $1 and type = 'ORDER_SHIPPED'", [c.orderId])).toBe(
+      0,
+    );
+  });
+
+  it("the key is checked before anything else: a wrong key is 401 even with no database configured", async () => {
+    const ctx = testCtx();
+    const res = await worker.fetch(
+      new Request("https://ora-jobs.test/api/webhooks/courier", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "wrong" },
+        body: "{not json",
+      }),
+      testEnv(db, { DATABASE_URL: "" }),
+      ctx,
+    );
+    await ctx.drain();
+    expect(res.status).toBe(401);
+  });
 });

@@ -246,7 +246,56 @@ describe("reconcile-stale-payments", () => {
     await stub.seed([
       paymentEntity({ id: rzpId("pay"), orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
     ]);
-    await reconcileStalePayments.run(taskDeps(deps, { dryRun: true }), NOW);
-    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING" });
+    const result = await reconcileStalePayments.run(taskDeps(deps, { dryRun: true }), NOW);
+    expect((await stub.stats()).requests).toBe(1);
+    expect(result).toMatchObject({ checked: 1, confirmed: 1, apiCalls: 1 });
+    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING", stock: 10 });
+    expect(await count(db, "payment_attempts", "order_id = $1", [c.orderId])).toBe(0);
+  });
+
+  it("a payment Razorpay reports refunded never confirms and never takes stock", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30), stock: 5 });
+    await stub.seed([
+      paymentEntity({
+        id: rzpId("pay"),
+        orderId: c.razorpayOrderId,
+        amount: c.amount,
+        status: "refunded",
+        amountRefunded: c.amount,
+      }),
+    ]);
+    const result = await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(result).toMatchObject({ checked: 1, confirmed: 0, refunded: 1 });
+    expect(await orderState(db, c)).toMatchObject({
+      order_status: "REFUNDED",
+      payment_status: "REFUNDED",
+      stock: 5,
+      locks: 0,
+    });
+    expect(await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`])).toBe(0);
+    expect(await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`])).toBe(0);
+  });
+
+  it("abandoned by the reconciler, then a late capture: the order is revived and stock taken once", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(90), stock: 5 });
+    const failedId = rzpId("pay");
+    await stub.seed([paymentEntity({ id: failedId, orderId: c.razorpayOrderId, amount: c.amount, status: "failed" })]);
+    expect(await reconcileStalePayments.run(taskDeps(deps), NOW)).toMatchObject({ failed: 1 });
+    expect(await orderState(db, c)).toMatchObject({ order_status: "CANCELLED", locks: 0, stock: 5 });
+    expect(await count(db, "notifications", "dedupe_key = $1", [`order-cancelled/${c.orderId}`])).toBe(1);
+    const late = eventBody("payment.captured", {
+      payment: {
+        entity: paymentEntity({ id: failedId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
+      },
+    });
+    const ctx = testCtx();
+    const res = await worker.fetch(
+      await signedRequest(late, { eventId: rzpId("evt") }),
+      testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
+      ctx,
+    );
+    await ctx.drain();
+    expect(await res.json()).toMatchObject({ outcome: "revived" });
+    expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 4 });
   });
 });

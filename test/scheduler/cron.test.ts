@@ -65,3 +65,33 @@ describe("cron expressions", () => {
     expect(() => parseCron("x * * * *")).toThrow(/not a number/);
   });
 });
+
+describe("cron edges", () => {
+  it("a DST fall-back wall time that happens twice is read as the earlier instant", async () => {
+    const { zonedTimeToUtc } = await import("../../src/lib/time");
+    // Berlin, 25 Oct 2026: 02:30 happens at 00:30Z (CEST) and again at 01:30Z (CET).
+    expect(zonedTimeToUtc("2026-10-25", "Europe/Berlin", 2, 30).toISOString()).toBe("2026-10-25T00:30:00.000Z");
+    // New York, 1 Nov 2026: 01:30 happens at 05:30Z (EDT) and at 06:30Z (EST).
+    expect(zonedTimeToUtc("2026-11-01", "America/New_York", 1, 30).toISOString()).toBe("2026-11-01T05:30:00.000Z");
+    // An ordinary day is unchanged.
+    expect(zonedTimeToUtc("2026-11-28", "Asia/Kolkata", 18, 0).toISOString()).toBe("2026-11-28T12:30:00.000Z");
+    expect(iso(nextRun(parseCron("30 2 * * *"), new Date("2026-10-24T12:00:00Z"), "Europe/Berlin"))).toBe(
+      "2026-10-25T00:30:00.000Z",
+    );
+  });
+
+  it("previousRun of a sparse schedule steps by day and agrees with nextRun", () => {
+    const monday = parseCron("* * * * 1");
+    const at = new Date("2026-11-28T12:07:30Z"); // a Saturday
+    expect(iso(previousRun(monday, at))).toBe("2026-11-23T23:59:00.000Z");
+    expect(iso(previousRun(parseCron("0 0 1 1 *"), at))).toBe("2026-01-01T00:00:00.000Z");
+    expect(previousRun(parseCron("0 0 30 2 *"), at)).toBeNull();
+    // Against nextRun on random expressions: the previous run's next run is past `at`.
+    for (const expr of ["*/7 3-5 * * *", "15 */6 1,15 * *", "0 12 * * 0", "45 23 31 * *"]) {
+      const spec = parseCron(expr);
+      const prev = previousRun(spec, at, IST);
+      expect(prev).not.toBeNull();
+      if (prev) expect(nextRun(spec, prev, IST).getTime()).toBeGreaterThan(at.getTime() - 60_000);
+    }
+  });
+});
