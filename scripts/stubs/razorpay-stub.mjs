@@ -74,6 +74,12 @@ export async function startRazorpayStub({ port = 0 } = {}) {
             // [{ kind: "429" | "500" | "timeout" | "garbage" | "latency", times?: n, ms?: n }]
             s.faults = body.faults ?? [];
             if (typeof body.latencyMs === "number") s.latencyMs = body.latencyMs;
+            // gate: N holds requests until N are in flight at once, then lets them all go: a client
+            // that reaches N proves it, one that cannot is released after gateTimeoutMs.
+            s.gate =
+              typeof body.gate === "number"
+                ? { size: body.gate, waiting: [], timeoutMs: body.gateTimeoutMs ?? 3000 }
+                : null;
             return json(res, 200, { ok: true });
           case "/__control/stats":
             return json(res, 200, s.stats);
@@ -98,6 +104,14 @@ export async function startRazorpayStub({ port = 0 } = {}) {
         s.stats.inFlight -= 1;
       });
 
+      if (s.gate) {
+        const gate = s.gate;
+        await new Promise((release) => {
+          gate.waiting.push(release);
+          if (gate.waiting.length >= gate.size) for (const r of gate.waiting.splice(0)) r();
+          else setTimeout(release, gate.timeoutMs).unref();
+        });
+      }
       const fault = s.faults.find((f) => (f.times ?? Number.POSITIVE_INFINITY) > 0);
       if (fault && fault.times !== undefined) fault.times -= 1;
       const delay = (fault?.kind === "latency" ? fault.ms : 0) || s.latencyMs;

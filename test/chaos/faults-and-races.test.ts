@@ -75,11 +75,20 @@ describe("database faults", () => {
     await dbFault(db, { mode: "drop-before", at: 1 });
     const failed = await deliver(body, "evt_fault_before");
     expect(failed.status).toBe(500);
-    expect(await orderState(db, c)).toMatchObject({ order_status: "PENDING", payment_status: "PENDING", stock: 10 });
-    expect(await count(db, "webhook_events", "event_id = 'evt_fault_before'")).toBe(0);
-    expect(await (await deliver(body, "evt_fault_before")).json()).toMatchObject({ outcome: "confirmed" });
+    const between = await orderState(db, c);
+    expect(between).toMatchObject({ order_status: "PENDING", payment_status: "PENDING", stock: 10 });
+    const eventsBetween = await count(db, "webhook_events", "event_id = 'evt_fault_before'");
+    expect(eventsBetween).toBe(0);
+    const redelivery = ((await (await deliver(body, "evt_fault_before")).json()) as { outcome: string }).outcome;
+    expect(redelivery).toBe("confirmed");
     await confirmedOnce(c);
-    figures.dropBeforeCommit = "5xx, nothing written, redelivery confirmed once";
+    figures.dropBeforeCommit = {
+      firstStatus: failed.status,
+      rowsWrittenByTheDroppedDelivery: eventsBetween,
+      stockTakenByIt: 10 - between.stock,
+      redelivery,
+      stockTakenInAll: 10 - (await orderState(db, c)).stock,
+    };
   });
 
   it("connection dropped after the settlement committed: 5xx, and the redelivery is a harmless duplicate", async () => {
@@ -89,9 +98,15 @@ describe("database faults", () => {
     await dbFault(db, { mode: "drop-after", at: 2 });
     const failed = await deliver(body, "evt_fault_after");
     expect(failed.status).toBe(500);
-    expect(await (await deliver(body, "evt_fault_after")).json()).toMatchObject({ outcome: "duplicate" });
+    const redelivery = ((await (await deliver(body, "evt_fault_after")).json()) as { outcome: string }).outcome;
+    expect(redelivery).toBe("duplicate");
     await confirmedOnce(c);
-    figures.dropAfterCommit = "5xx, work committed once, redelivery answered duplicate";
+    figures.dropAfterCommit = {
+      firstStatus: failed.status,
+      redelivery,
+      stockTakenInAll: 10 - (await orderState(db, c)).stock,
+      confirmations: await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`]),
+    };
   });
 
   it("connection dropped mid-cleanup: the run is recorded failed, nothing half-done, the next run finishes", async () => {
@@ -139,7 +154,13 @@ describe("database faults", () => {
     expect(next.backlogRemains).toBe(false);
     expect(await count(db, "inventory_locks", "expires_at < now()")).toBe(0);
     expect(await count(db, "inventory_locks", "expires_at > now()")).toBe(500);
-    figures.dropMidCleanup = `run recorded failed ("${run?.error?.split("\n")[0]}…"); the next run deleted the rest; 500/500 live locks kept`;
+    figures.dropMidCleanup = {
+      runStatus: run?.status,
+      error: run?.error?.split("\n")[0],
+      liveLocksBefore: 500,
+      liveLocksAfter: await count(db, "inventory_locks", "expires_at > now()"),
+      expiredLeftAfterNextRun: await count(db, "inventory_locks", "expires_at < now()"),
+    };
   });
 });
 
@@ -156,7 +177,14 @@ describeOnPostgres("races", () => {
     expect(outcomes.filter((o) => o === "confirmed")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(49);
     await confirmedOnce(c);
-    figures.sameWebhook50 = { confirmed: 1, duplicates: 49 };
+    figures.sameWebhook50 = {
+      deliveries: outcomes.length,
+      confirmed: outcomes.filter((o) => o === "confirmed").length,
+      duplicates: outcomes.filter((o) => o === "duplicate").length,
+      stockTaken: 10 - (await orderState(db, c)).stock,
+      notifications: await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`]),
+      emails: await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`]),
+    };
   });
 
   it("webhook, reconciler and admin run-now on one payment at once: one confirmation", async () => {
@@ -185,7 +213,10 @@ describeOnPostgres("races", () => {
     expect(hook.status).toBe(200);
     expect(adminStatus).toBe(200);
     await confirmedOnce(c);
-    figures.threeWay = "webhook + reconciler + admin run-now: one confirmation";
+    figures.threeWay = {
+      stockTaken: 10 - (await orderState(db, c)).stock,
+      confirmations: await count(db, "notifications", "dedupe_key = $1", [`order-confirmed/${c.orderId}`]),
+    };
   });
 
   it("ten invocations of one slot at once run it once", async () => {
@@ -204,7 +235,11 @@ describeOnPostgres("races", () => {
       [new Date(slot)],
     );
     expect(run?.duplicate_fires).toBe(9);
-    figures.tenInvocations = { ran: 1, duplicates: 9 };
+    figures.tenInvocations = {
+      invocations: all.length,
+      ran: all.filter((o) => o === "succeeded").length,
+      duplicateFiresRecorded: run?.duplicate_fires,
+    };
   });
 
   it("storefront writes during a cleanup sweep: no live lock is ever deleted", async () => {
@@ -219,6 +254,8 @@ describeOnPostgres("races", () => {
     const extended = await db.query<{ id: string }>("select id from inventory_locks order by ctid desc limit 2000");
     const ids = extended.map((r) => r.id);
     let extendedNow = 0;
+    let sweepFinished = false;
+    let writesWhileSweeping = 0;
     const storefront = (async () => {
       const writer = await createTestDatabaseClone(db);
       for (let i = 0; i < ids.length; i += 100) {
@@ -231,14 +268,19 @@ describeOnPostgres("races", () => {
           "insert into inventory_locks (product_id, quantity, expires_at) select $1, 1, now() + interval '15 minutes' from generate_series(1, 20)",
           [product],
         );
+        if (!sweepFinished) writesWhileSweeping++;
       }
       await writer.close();
     })();
-    const sweep = cleanupExpiredLocks.run(
-      taskDeps(deps, { settings: { batchSize: 1000, pagesPerBatch: 10 } }),
-      new Date(),
-    );
-    await Promise.all([storefront, sweep]);
+    const sweep = cleanupExpiredLocks
+      .run(taskDeps(deps, { settings: { batchSize: 1000, pagesPerBatch: 10 } }), new Date())
+      .finally(() => {
+        sweepFinished = true;
+      });
+    const [, swept] = await Promise.all([storefront, sweep]);
+    // The race was real: the storefront wrote while the sweep was still deleting.
+    expect(writesWhileSweeping).toBeGreaterThan(0);
+    expect(swept.deleted).toBeGreaterThan(0);
     const survivors = await count(db, "inventory_locks", "id = any($1)", [ids]);
     const liveNow = await count(db, "inventory_locks", "expires_at > now()");
     // Every extended lock survives unless the sweep deleted it before it was extended (then the
@@ -247,8 +289,10 @@ describeOnPostgres("races", () => {
       "select (select count(*) from unnest($1::text[]) x(id) where not exists (select 1 from inventory_locks l where l.id = x.id))::int as lost",
       [ids],
     )) as [{ lost: number }];
-    // Every lock the storefront actually extended (its UPDATE found it) is still there and live.
+    // Every lock the storefront actually extended (its UPDATE found it) is still there and live; the
+    // only ones gone are those the sweep deleted while they were still expired, before the update.
     expect(survivors).toBe(extendedNow);
+    expect(lost).toBe(ids.length - extendedNow);
     expect(liveNow).toBe(extendedNow + 20 * Math.ceil(ids.length / 100));
     figures.writesDuringSweep = {
       expiredAtStart: 60000,
@@ -256,6 +300,8 @@ describeOnPostgres("races", () => {
       extendedSurvived: survivors,
       deletedBeforeTheStorefrontGotThere: lost,
       newLocksDuringSweep: 20 * Math.ceil(ids.length / 100),
+      storefrontWritesWhileSweeping: writesWhileSweeping,
+      liveLocksDeleted: extendedNow + 20 * Math.ceil(ids.length / 100) - liveNow,
     };
   });
 });

@@ -81,7 +81,12 @@ describe("provider faults", () => {
     for (const c of cs) expect(await count(db, "orders", "id = $1 and status = 'CONFIRMED'", [c.orderId])).toBe(1);
     expect(await count(db, "emails", "idempotency_key like 'order-confirmed/%'")).toBe(5);
     await deps.close();
-    figures.razorpayOutage = { failedRuns: 3, alerts: counts, confirmedAfterRecovery: 5 };
+    figures.razorpayOutage = {
+      failedRuns: outcomes.filter((o) => o === "failed").length,
+      alerts: counts,
+      confirmedAfterRecovery: (recovered.result as { confirmed?: number } | undefined)?.confirmed ?? 0,
+      confirmationEmails: await count(db, "emails", "idempotency_key like 'order-confirmed/%'"),
+    };
   });
 
   it("Resend failing for four attempts, then recovering: every email sent exactly once, none dead-lettered", async () => {
@@ -123,8 +128,15 @@ describe("provider faults", () => {
     expect(new Set(subjects).size).toBe(20);
     expect(await count(db, "emails", "id = any($1) and status = 'sent'", [ids])).toBe(20);
     expect(await count(db, "emails", "status = 'dead'")).toBe(0);
+    figures.resendOutage = {
+      emails: ids.length,
+      failedAttempts: retried.length,
+      retriedPerAttempt: retried,
+      distinctSubjectsSent: new Set(subjects).size,
+      sent: subjects.length,
+      deadLettered: await count(db, "emails", "status = 'dead'"),
+    };
     await deps.close();
-    figures.resendOutage = { emails: 20, failedAttempts: 4, sentOnce: 20, deadLettered: 0 };
   });
 });
 
@@ -242,6 +254,8 @@ describe("backlogs drain over successive runs, each within its budget", () => {
     await deps.close();
     figures.emailBacklog = {
       emails: n,
+      sent: await count(db, "emails", "idempotency_key like 'backlog/%' and status = 'sent'"),
+      queueBatches: Math.ceil(ids.length / 100),
       providerCalls: calls.batch + calls.single,
       totalMs: Date.now() - t0,
       maxBatchMs,
@@ -297,6 +311,12 @@ describe("security", () => {
     for (const secret of ["whsec_test", "test-admin-token", "test-courier-token", "re_test_key", "rzp_test_secret"]) {
       expect(all).not.toContain(secret);
     }
-    figures.logs = { linesChecked: lines.length, fullEmailsFound: 0 };
+    figures.logs = {
+      linesChecked: lines.length,
+      fullEmailsFound: (all.match(/[a-z0-9._%+-]{2,}@example\.com/gi) ?? []).length,
+      secretsFound: ["whsec_test", "test-admin-token", "test-courier-token", "re_test_key", "rzp_test_secret"].filter(
+        (x) => all.includes(x),
+      ).length,
+    };
   });
 });

@@ -17,6 +17,8 @@ export function razorpayStub(keyId: string) {
     seed: (payments: Record<string, unknown>[], orders: string[] = []) => control("payments", { payments, orders }),
     faults: (faults: { kind: string; times?: number; ms?: number }[], latencyMs = 0) =>
       control("faults", { faults, latencyMs }),
+    /** Holds calls until `size` are in flight at once (proves a client's concurrency without timing). */
+    gate: (size: number) => control("faults", { faults: [], gate: size }),
     stats: () => control("stats") as Promise<{ requests: number; maxInFlight: number; byPath: Record<string, number> }>,
     reset: () => control("reset", {}),
   };

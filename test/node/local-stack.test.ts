@@ -98,7 +98,7 @@ describe("npm start (embedded database, no keys)", () => {
     expect(fired.status).toBe(200);
     const [run] = await runs("cleanup-expired-locks");
     expect(run).toMatchObject({ status: "succeeded", trigger: "cron" });
-    expect(run?.result?.deleted).toBeGreaterThanOrEqual(3); // the seed's expired locks
+    expect(run?.result?.deleted).toBe(3); // exactly the seed's three expired locks; the three live ones stay
   });
 
   it("the reconciler settles the seeded stale payments through the Razorpay stub, and the mail goes out", async () => {
@@ -127,6 +127,26 @@ describe("npm start (embedded database, no keys)", () => {
     const body = JSON.parse(out) as { run: Run & { dryRun: boolean } };
     expect(body.run).toMatchObject({ taskName: "cleanup-password-resets", status: "succeeded", dryRun: true });
     expect(body.run.result).toEqual({ wouldDelete: 2 });
+  });
+
+  it("npm run task -- --at replays a past slot (recorded as a replay) and refuses a future one", () => {
+    const at = new Date(Date.now() - 3 * 60 * 60_000);
+    at.setUTCMinutes(0, 0, 0);
+    const run = (when: string) =>
+      execFileSync("npm", ["run", "--silent", "task", "--", "check-low-stock", "--at", when], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        encoding: "utf8",
+      });
+    const body = JSON.parse(run(at.toISOString())) as { run: Run & { scheduledAt: string } };
+    expect(body.run).toMatchObject({ taskName: "check-low-stock", trigger: "replay", scheduledAt: at.toISOString() });
+    let refused = "";
+    try {
+      run(new Date(Date.now() + 86_400_000).toISOString());
+    } catch (err) {
+      refused = String((err as { stdout?: string }).stdout ?? "");
+    }
+    expect(refused).toMatch(/in the future/);
   });
 });
 

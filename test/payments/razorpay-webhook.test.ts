@@ -109,10 +109,16 @@ describe("razorpay webhook: bad input", () => {
     expect(await count(db, "webhook_events")).toBe(before);
   });
 
-  it("answers 400 to a known event whose payload lacks the payment", async () => {
-    const res = await send(await signedRequest(eventBody("payment.captured", { order: {} })));
+  it("answers 400 to a known event whose payload lacks the payment, writing nothing", async () => {
+    const before = await count(db, "webhook_events");
+    const attempts = await count(db, "payment_attempts");
+    const res = await send(
+      await signedRequest(eventBody("payment.captured", { order: {} }), { eventId: rzpId("evt") }),
+    );
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/payment/);
+    expect(await count(db, "webhook_events")).toBe(before);
+    expect(await count(db, "payment_attempts")).toBe(attempts);
   });
 
   it("answers 413 to a body over 1 MiB", async () => {

@@ -143,8 +143,9 @@ describe("reconcile-stale-payments", () => {
       { kind: "timeout", times: 1 },
       { kind: "garbage", times: 1 },
     ]);
+    // The "timeout" fault never answers; healthy calls get ample time even on a loaded machine.
     const result = await reconcileStalePayments.run(
-      taskDeps(deps, { settings: { callTimeoutMs: 300, concurrency: 1 } }),
+      taskDeps(deps, { settings: { callTimeoutMs: 1_500, concurrency: 1 } }),
       NOW,
     );
     expect(result).toMatchObject({
@@ -183,7 +184,9 @@ describe("reconcile-stale-payments", () => {
       [],
       cs.map((c) => c.razorpayOrderId),
     );
-    await stub.faults([], 60);
+    // The stub lets calls go only once 6 are waiting at once: reaching 6 proves the concurrency
+    // without relying on timing; a 7th would show as 7 in flight.
+    await stub.gate(6);
     const result = await reconcileStalePayments.run(taskDeps(deps, { settings: { maxPerRun: 12 } }), NOW);
     expect(result).toMatchObject({ stale: 12, checked: 12, noAttempt: 12 });
     const stats = await stub.stats();

@@ -23,8 +23,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const proxy = await startWsProxy();
+  // The database first: under CI a missing Postgres fails here, before anything else is listening.
   const provisioner = await startDatabaseProvisioner();
+  const proxy = await startWsProxy();
   const razorpay = await startRazorpayStub();
   project.provide("razorpayUrl", razorpay.url);
   const resend = await startResendStub();
