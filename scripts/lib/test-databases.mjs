@@ -1,6 +1,9 @@
 // Hands each test file a database of its own, already migrated: a clone of a template database on
 // the real Postgres when one answers, otherwise a fresh embedded PGlite behind its own socket.
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import net from "node:net";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrateUrl } from "./migrate.mjs";
@@ -35,6 +38,8 @@ async function freePort() {
   });
 }
 
+const STOREFRONT_SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/storefront-schema.sql");
+
 async function postgresBackend(adminUrl) {
   const tag = `${process.pid}_${Date.now().toString(36)}`;
   const template = `ora_tpl_${tag}`;
@@ -46,8 +51,23 @@ async function postgresBackend(adminUrl) {
   let n = 0;
   return {
     kind: "postgres",
-    async create() {
+    async create(shape) {
       const name = `ora_test_${tag}_${++n}`;
+      if (shape === "storefront") {
+        // A storefront's own database (hand-made schema and live rows), then adopted by db:migrate.
+        await admin.query(`create database ${name}`);
+        created.push(name);
+        const url = withDatabase(adminUrl, name);
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        try {
+          await c.query(readFileSync(STOREFRONT_SQL, "utf8"));
+        } finally {
+          await c.end();
+        }
+        await migrateUrl(url);
+        return { url, poolMax: 3 };
+      }
       await admin.query(`create database ${name} template ${template}`);
       created.push(name);
       return { url: withDatabase(adminUrl, name), poolMax: 3 };
@@ -105,11 +125,17 @@ export async function startDatabaseProvisioner() {
   }
   const backend = answers ? await postgresBackend(adminUrl) : await pgliteBackend();
   const server = http.createServer((req, res) => {
-    if (req.method !== "POST" || req.url !== "/db") {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.method !== "POST" || url.pathname !== "/db") {
       res.writeHead(404).end();
       return;
     }
-    backend.create().then(
+    const shape = url.searchParams.get("shape");
+    if (shape === "storefront" && backend.kind !== "postgres") {
+      res.writeHead(501).end("storefront-shaped databases need PostgreSQL");
+      return;
+    }
+    backend.create(shape).then(
       (db) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(db)),
       (err) => res.writeHead(500).end(String(err)),
     );

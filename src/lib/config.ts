@@ -75,15 +75,34 @@ const optionalUrl = z
   .transform((s) => s.trim())
   .pipe(z.union([z.literal(""), z.url()]));
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+const isLoopback = (host: string) => LOOPBACK.has(host.toLowerCase());
+
+/** A provider's API base: https, or plain http only to a local stand-in on loopback. */
+const apiBase = (fallback: string) =>
+  z
+    .url()
+    .default(fallback)
+    .refine((u) => {
+      const url = new URL(u);
+      return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
+    }, "must be https (plain http only to a loopback stand-in)");
+
 const ConfigSchema = z.object({
-  RAZORPAY_API_BASE: z.url().default("https://api.razorpay.com"),
-  RESEND_API_BASE: z.url().default("https://api.resend.com"),
+  RAZORPAY_API_BASE: apiBase("https://api.razorpay.com"),
+  RESEND_API_BASE: apiBase("https://api.resend.com"),
   BUSINESS_TIMEZONE: timeZone,
   LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
   EMAIL_FROM: z.string().min(3).default("ORA Jewellery <orders@ora-jewellery.example>"),
   ADMIN_EMAIL: emailList,
   ALERT_WEBHOOK_URL: optionalUrl,
-  DB_WS_PROXY: z.string().default(""),
+  // Local development only: a production Worker talks to Neon directly, never through a proxy.
+  DB_WS_PROXY: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || isLoopback(v.replace(/:\d+$/, "")), "is local-only: empty, or a loopback host:port"),
+  EMAIL_QUEUE_NAME: z.string().min(1).default("ora-email"),
+  EMAIL_DLQ_NAME: z.string().min(1).default("ora-email-dlq"),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(6).default(3),
   /** How long the public /api/health/cron answer is reused, so polling it cannot load the database. */
   HEALTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(15),

@@ -36,7 +36,10 @@ beforeEach(async () => {
 });
 
 /** Hands queued message bodies to the Worker's queue handler as one batch, as the runtime would. */
-async function consume(bodies: unknown[], opts: { attempts?: number; queue?: string; dlq?: RecordingQueue } = {}) {
+async function consume(
+  bodies: unknown[],
+  opts: { attempts?: number; queue?: string; dlq?: RecordingQueue; env?: Record<string, unknown> } = {},
+) {
   const batch = createMessageBatch(
     opts.queue ?? "ora-email",
     bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts: opts.attempts ?? 1, body })),
@@ -46,6 +49,7 @@ async function consume(bodies: unknown[], opts: { attempts?: number; queue?: str
     RESEND_API_KEY: API_KEY,
     EMAIL_QUEUE: new RecordingQueue(),
     EMAIL_DLQ: opts.dlq ?? new RecordingQueue(),
+    ...opts.env,
   });
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -287,5 +291,34 @@ describe("email consumer", () => {
     expect(
       await count(db, "emails", "kind = 'task-alert' and payload->>'title' like '%dead-lettered%'"),
     ).toBeGreaterThan(0);
+  });
+
+  it("each batch is handled by the queue it came from as configured, not by a name suffix", async () => {
+    const e = await oneEmail();
+    // Queues renamed at deploy time: the names come from EMAIL_QUEUE_NAME / EMAIL_DLQ_NAME.
+    const renamed = { EMAIL_QUEUE_NAME: "shop-mail", EMAIL_DLQ_NAME: "shop-mail-failures" };
+    const unknown = await consume([{ emailId: e.id }], { queue: "ora-email-dlq", env: renamed });
+    expect(unknown.retryBatch.retry).toBe(true); // not ours under this configuration: never guessed at
+    expect(await emailRow(e.key)).toMatchObject({ status: "queued" });
+    const sent = await consume([{ emailId: e.id }], { queue: "shop-mail", env: renamed });
+    expect(sent.explicitAcks).toHaveLength(1);
+    expect(await emailRow(e.key)).toMatchObject({ status: "sent" });
+  });
+});
+
+describe("production settings", () => {
+  it("local-only settings cannot weaken production: a remote DB_WS_PROXY or plain-http API base is refused by name", async () => {
+    const { loadConfig } = await import("../../src/lib/config");
+    const base = testEnv(db);
+    expect(() => loadConfig({ ...base, DB_WS_PROXY: "proxy.example.com:80" } as Env)).toThrow(/DB_WS_PROXY/);
+    expect(() => loadConfig({ ...base, RAZORPAY_API_BASE: "http://api.razorpay.com" } as Env)).toThrow(
+      /RAZORPAY_API_BASE/,
+    );
+    expect(() => loadConfig({ ...base, RESEND_API_BASE: "http://10.0.0.5:8080" } as Env)).toThrow(/RESEND_API_BASE/);
+    expect(
+      loadConfig({ ...base, DB_WS_PROXY: "127.0.0.1:5433", RESEND_API_BASE: "http://localhost:9000" } as Env),
+    ).toMatchObject({
+      DB_WS_PROXY: "127.0.0.1:5433",
+    });
   });
 });

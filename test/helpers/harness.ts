@@ -13,9 +13,14 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A fresh, migrated database for this test file (a Postgres clone, or PGlite where none answers). */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const res = await fetch(`${env.TEST_PROVISIONER_URL}/db`, { method: "POST" });
+/**
+ * A fresh, migrated database for this test file (a Postgres clone, or PGlite where none answers);
+ * `storefront`: a storefront's own hand-made database, adopted by db:migrate (Postgres only).
+ */
+export async function createTestDatabase(shape: "ours" | "storefront" = "ours"): Promise<TestDatabase> {
+  const res = await fetch(`${env.TEST_PROVISIONER_URL}/db${shape === "storefront" ? "?shape=storefront" : ""}`, {
+    method: "POST",
+  });
   if (!res.ok) throw new Error(`provisioner: ${res.status} ${await res.text()}`);
   const { url, poolMax } = (await res.json()) as { url: string; poolMax: number };
   useLocalProxy(env.DB_WS_PROXY);
