@@ -2,9 +2,9 @@
 // the real Postgres when one answers, otherwise a fresh embedded PGlite behind its own socket.
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrateUrl } from "./migrate.mjs";
 
@@ -38,7 +38,10 @@ async function freePort() {
   });
 }
 
-const STOREFRONT_SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/storefront-schema.sql");
+const STOREFRONT_SQL = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../test/fixtures/storefront-schema.sql",
+);
 
 async function postgresBackend(adminUrl) {
   const tag = `${process.pid}_${Date.now().toString(36)}`;

@@ -1,8 +1,9 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
-import * as schema from "./schema";
 
-export type Db = NeonDatabase<typeof schema>;
+// No relational-query schema is registered: queries name their tables (typed builders or SQL), and
+// registering every table would ship all of them and the relational builder in the bundle.
+export type Db = NeonDatabase;
 
 const CLOSE_TIMEOUT_MS = 3_000;
 
@@ -43,7 +44,7 @@ export function openDb({ url, wsProxy, poolMax, statementTimeoutMs }: DbOptions)
   pool.on("error", () => {});
   let ended: Promise<void> | undefined;
   return {
-    db: drizzle({ client: pool, schema }),
+    db: drizzle({ client: pool }),
     close: () => {
       // Bounded: a peer that never hangs up must not keep the invocation alive.
       ended ??= Promise.race([pool.end().catch(() => {}), new Promise<void>((r) => setTimeout(r, CLOSE_TIMEOUT_MS))]);

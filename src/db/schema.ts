@@ -14,27 +14,18 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { ORDER_STATUSES, PAYMENT_STATUSES } from "./statuses";
 
 // Every writer (storefront included) may omit ids: the database makes them.
 const id = () => text("id").primaryKey().default(sql`gen_random_uuid()::text`);
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
 
-export const orderStatus = pgEnum("order_status", [
-  "PENDING",
-  "CONFIRMED",
-  "PROCESSING",
-  "SHIPPED",
-  "DELIVERED",
-  "CANCELLED",
-  "RETURN_REQUESTED",
-  "RETURN_APPROVED",
-  "REFUNDED",
-]);
-export const paymentStatus = pgEnum("payment_status", ["PENDING", "CAPTURED", "FAILED", "REFUNDED"]);
+export const orderStatus = pgEnum("order_status", ORDER_STATUSES);
+export const paymentStatus = pgEnum("payment_status", PAYMENT_STATUSES);
 
 /** Orders that count as a sale (docs/CONTRACT.md §1). */
-export const SALE_STATUSES = ["CONFIRMED", "PROCESSING", "SHIPPED", "DELIVERED"] as const;
+export { SALE_STATUSES } from "./statuses";
 
 // ── Storefront tables ────────────────────────────────────────────────────────
 

@@ -1,6 +1,8 @@
-import { Hono } from "hono";
+// hono/tiny: one small router for a handful of routes (the bundle has a 150 KiB gzip budget).
+
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import { Hono } from "hono/tiny";
 import { loggerFor } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { adminApi } from "./admin-api";

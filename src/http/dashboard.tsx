@@ -1,7 +1,7 @@
-import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import type { FC } from "hono/jsx";
 import { secureHeaders } from "hono/secure-headers";
+import { Hono } from "hono/tiny";
 import { formatShopTime } from "../lib/time";
 import { isUnhealthy } from "../ops/health";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../ops/overview";

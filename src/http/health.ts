@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { computeHealth, isUnhealthy, type TaskHealth } from "../ops/health";
 import { TASKS } from "../tasks/registry";
 import { type HonoEnv, withDeps } from "./context";

@@ -1,5 +1,5 @@
-import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { Hono } from "hono/tiny";
 import * as z from "zod";
 import { enqueueEmails } from "../email/outbox";
 import { requireSecret } from "../lib/config";

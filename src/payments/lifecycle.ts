@@ -3,19 +3,9 @@
 // and the effects that get it there. The outcome depends on the set of facts, never on the order in
 // which they arrived, so any permutation or redelivery converges.
 
-export const ORDER_STATUSES = [
-  "PENDING",
-  "CONFIRMED",
-  "PROCESSING",
-  "SHIPPED",
-  "DELIVERED",
-  "CANCELLED",
-  "RETURN_REQUESTED",
-  "RETURN_APPROVED",
-  "REFUNDED",
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type PaymentStatus = "PENDING" | "CAPTURED" | "FAILED" | "REFUNDED";
+export { ORDER_STATUSES, type OrderStatus, type PaymentStatus } from "../db/statuses";
+
+import type { OrderStatus, PaymentStatus } from "../db/statuses";
 
 /** How far one attempt got; a later fact never moves it back (a failure never undoes a capture). */
 export const ATTEMPT_STATUSES = ["created", "failed", "authorized", "captured", "refunded"] as const;

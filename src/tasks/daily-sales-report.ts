@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod";
 import type { Executor } from "../db/executor";
-import { SALE_STATUSES } from "../db/schema";
+import { SALE_STATUSES } from "../db/statuses";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { addDays, shopDate, shopDayRange } from "../lib/time";
 import { parseSettings } from "./settings";

@@ -4,6 +4,7 @@ import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/tim
 import type { EmailKind } from "../kinds";
 import { html } from "./html";
 import { layout, type Rendered } from "./layout";
+import { type PillTone, pill, S, table } from "./styles";
 
 export class RenderError extends Error {
   override name = "RenderError";
@@ -100,11 +101,9 @@ function parse<T>(schema: z.ZodType<T>, payload: unknown, kind: string): T {
 const pct = (n: number | null) => (n === null ? "n/a" : `${n > 0 ? "+" : ""}${n.toFixed(1)}%`);
 
 function itemsTable(items: z.infer<typeof Item>[], total: number) {
-  return html`<table class="data" role="presentation">
-<tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th></tr>
-${items.map((i) => html`<tr><td>${i.name}</td><td class="num">${i.quantity}</td><td class="num">${formatInr(i.quantity * i.unitPrice)}</td></tr>`)}
-<tr class="total"><td>Total</td><td></td><td class="num">${formatInr(total)}</td></tr>
-</table>`;
+  return table(html`<tr><th style="${S.th}">Item</th><th style="${S.thNum}">Qty</th><th style="${S.thNum}">Price</th></tr>
+${items.map((i) => html`<tr><td style="${S.td}">${i.name}</td><td style="${S.tdNum}">${i.quantity}</td><td style="${S.tdNum}">${formatInr(i.quantity * i.unitPrice)}</td></tr>`)}
+<tr><td style="${S.total}">Total</td><td style="${S.total}"></td><td style="${S.totalNum}">${formatInr(total)}</td></tr>`);
 }
 
 function itemsText(items: z.infer<typeof Item>[], total: number): string {
@@ -119,14 +118,14 @@ function orderStatus(p: z.infer<typeof OrderStatus>, tz: string): Rendered {
   const confirmed = p.type === "ORDER_CONFIRMED";
   const eta = formatShopDate(addDays(shopDate(new Date(p.at), tz), 7), tz);
   const subject = confirmed ? `Order Confirmation - ${p.orderNumber}` : `${p.title} - ${p.orderNumber}`;
-  const body = html`<h1>${p.title}</h1>
-<p>${greeting}</p>
-<p>${p.message}</p>
-<p><b>Order:</b> ${p.orderNumber}${p.trackingNumber ? html`<br><b>Tracking number:</b> ${p.trackingNumber}` : ""}${
+  const body = html`<h1 style="${S.h1}">${p.title}</h1>
+<p style="${S.p}">${greeting}</p>
+<p style="${S.p}">${p.message}</p>
+<p style="${S.p}"><b>Order:</b> ${p.orderNumber}${p.trackingNumber ? html`<br><b>Tracking number:</b> ${p.trackingNumber}` : ""}${
     confirmed ? html`<br><b>Estimated delivery:</b> ${eta}` : ""
   }</p>
-${p.items.length > 0 ? itemsTable(p.items, p.totalAmount) : html`<p><b>Total:</b> ${formatInr(p.totalAmount)}</p>`}
-<p class="muted">Updated ${formatShopTime(new Date(p.at), tz)}</p>`;
+${p.items.length > 0 ? itemsTable(p.items, p.totalAmount) : html`<p style="${S.p}"><b>Total:</b> ${formatInr(p.totalAmount)}</p>`}
+<p style="${S.p}${S.muted}">Updated ${formatShopTime(new Date(p.at), tz)}</p>`;
   const text = [
     p.title,
     "",
@@ -142,23 +141,21 @@ ${p.items.length > 0 ? itemsTable(p.items, p.totalAmount) : html`<p><b>Total:</b
   return { subject, html: layout({ title: subject, preheader: p.message, body }), text };
 }
 
-const SEVERITY_LABEL = {
+const SEVERITY_LABEL: Record<"oversold" | "out_of_stock" | "low", readonly [string, PillTone]> = {
   oversold: ["Oversold", "bad"],
   out_of_stock: ["Out of stock", "bad"],
   low: ["Low", "warn"],
-} as const;
+};
 
 function lowStock(p: z.infer<typeof LowStock>, tz: string): Rendered {
   const subject = `Low stock: ${p.items.length} product${p.items.length === 1 ? "" : "s"} need attention`;
-  const body = html`<h1>${subject}</h1>
-<p class="muted">${formatShopTime(new Date(p.at), tz)}. Available = stock minus live cart and checkout locks.</p>
-<table class="data" role="presentation">
-<tr><th>Product</th><th>Status</th><th class="num">Available</th></tr>
+  const body = html`<h1 style="${S.h1}">${subject}</h1>
+<p style="${S.p}${S.muted}">${formatShopTime(new Date(p.at), tz)}. Available = stock minus live cart and checkout locks.</p>
+${table(html`<tr><th style="${S.th}">Product</th><th style="${S.th}">Status</th><th style="${S.thNum}">Available</th></tr>
 ${p.items.map((i) => {
-  const [label, cls] = SEVERITY_LABEL[i.severity];
-  return html`<tr><td>${i.name}<br><span class="muted">${i.sku}${i.reason === "reminder" ? " · still low" : i.reason === "worse" ? " · fell further" : " · new"}</span></td><td><span class="pill ${cls}">${label}</span></td><td class="num">${i.available}<br><span class="muted">min ${i.threshold}</span></td></tr>`;
-})}
-</table>`;
+  const [label, tone] = SEVERITY_LABEL[i.severity];
+  return html`<tr><td style="${S.td}">${i.name}<br><span style="${S.muted}">${i.sku}${i.reason === "reminder" ? " · still low" : i.reason === "worse" ? " · fell further" : " · new"}</span></td><td style="${S.td}">${pill(label, tone)}</td><td style="${S.tdNum}">${i.available}<br><span style="${S.muted}">min ${i.threshold}</span></td></tr>`;
+})}`)}`;
   const text = [
     subject,
     "",
@@ -175,31 +172,35 @@ function salesReport(p: z.infer<typeof SalesReport>, tz: string): Rendered {
   const subject = `${p.catchUp ? "[Catch-up] " : ""}Daily Sales Report - ${dayLabel}`;
   const upTo = p.complete ? "full day" : `up to ${formatShopTime(new Date(p.cutoff), tz)}`;
   const t = p.today;
-  const body = html`<h1>Sales for ${dayLabel}</h1>
-<p class="muted">Shop day (${tz}), ${upTo}.${p.catchUp ? " Sent late: this day's report was missed." : ""}</p>
-<div class="kpis">
-<div class="kpi">Revenue<b>${formatInr(t.revenue)}</b></div>
-<div class="kpi">Orders<b>${t.orders}</b></div>
-<div class="kpi">Average order<b>${formatInr(t.averageOrderValue)}</b></div>
-</div>
-<table class="data" role="presentation">
-<tr><td>vs previous day (${formatInr(p.previousDay.revenue)})</td><td class="num">${pct(p.changeVsPreviousDay)}</td></tr>
-<tr><td>vs 7-day average (${formatInr(p.trailing7DayAverageRevenue)})</td><td class="num">${pct(p.changeVsTrailingAverage)}</td></tr>
-<tr><td>Cancelled orders</td><td class="num">${t.cancelled}</td></tr>
-<tr><td>Failed payments</td><td class="num">${t.failedPayments}</td></tr>
-</table>
-<h1>Top products</h1>
+  // Figures as rows, not side by side: three rupee amounts do not fit across a phone.
+  const kpi = (label: string, value: string) =>
+    html`<tr><td style="${S.kpi}">${label}</td><td style="${S.kpi}${S.kpiValue}">${value}</td></tr>`;
+  const row = (label: string, value: string) =>
+    html`<tr><td style="${S.td}">${label}</td><td style="${S.tdNum}">${value}</td></tr>`;
+  const body = html`<h1 style="${S.h1}">Sales for ${dayLabel}</h1>
+<p style="${S.p}${S.muted}">Shop day (${tz}), ${upTo}.${p.catchUp ? " Sent late: this day's report was missed." : ""}</p>
+${table([kpi("Revenue", formatInr(t.revenue)), kpi("Orders", String(t.orders)), kpi("Average order", formatInr(t.averageOrderValue))])}
+${table([
+  row(`vs previous day (${formatInr(p.previousDay.revenue)})`, pct(p.changeVsPreviousDay)),
+  row(`vs 7-day average (${formatInr(p.trailing7DayAverageRevenue)})`, pct(p.changeVsTrailingAverage)),
+  row("Cancelled orders", String(t.cancelled)),
+  row("Failed payments", String(t.failedPayments)),
+])}
+<h1 style="${S.h1}">Top products</h1>
 ${
   p.topProducts.length === 0
-    ? html`<p class="muted">No sales yet.</p>`
-    : html`<table class="data" role="presentation"><tr><th>Product</th><th class="num">Qty</th><th class="num">Revenue</th></tr>
-${p.topProducts.map((x) => html`<tr><td>${x.name}</td><td class="num">${x.quantity}</td><td class="num">${formatInr(x.revenue)}</td></tr>`)}</table>`
+    ? html`<p style="${S.p}${S.muted}">No sales yet.</p>`
+    : table(html`<tr><th style="${S.th}">Product</th><th style="${S.thNum}">Qty</th><th style="${S.thNum}">Revenue</th></tr>
+${p.topProducts.map((x) => html`<tr><td style="${S.td}">${x.name}</td><td style="${S.tdNum}">${x.quantity}</td><td style="${S.tdNum}">${formatInr(x.revenue)}</td></tr>`)}`)
 }
-<h1>Previous day, final</h1>
-<table class="data" role="presentation">
-<tr><td>${formatShopDate(p.previousDay.date, tz)}</td><td class="num">${formatInr(p.previousDay.revenue)} · ${p.previousDay.orders} order${p.previousDay.orders === 1 ? "" : "s"}</td></tr>
-<tr><td>Cancelled / failed payments</td><td class="num">${p.previousDay.cancelled} / ${p.previousDay.failedPayments}</td></tr>
-</table>`;
+<h1 style="${S.h1}">Previous day, final</h1>
+${table([
+  row(
+    formatShopDate(p.previousDay.date, tz),
+    `${formatInr(p.previousDay.revenue)} · ${p.previousDay.orders} order${p.previousDay.orders === 1 ? "" : "s"}`,
+  ),
+  row("Cancelled / failed payments", `${p.previousDay.cancelled} / ${p.previousDay.failedPayments}`),
+])}`;
   const text = [
     subject,
     `Shop day ${p.date} (${tz}), ${upTo}`,
@@ -219,36 +220,36 @@ ${p.topProducts.map((x) => html`<tr><td>${x.name}</td><td class="num">${x.quanti
 
 function taskAlert(p: z.infer<typeof TaskAlert>, tz: string): Rendered {
   const tag = { critical: "[ALERT]", warning: "[WARN]", resolved: "[RESOLVED]", info: "[INFO]" }[p.severity];
-  const cls = { critical: "bad", warning: "warn", resolved: "ok", info: "ok" }[p.severity];
+  const tone = ({ critical: "bad", warning: "warn", resolved: "ok", info: "ok" } as const)[p.severity];
   const subject = `${tag} ${p.title}`;
   const details = Object.entries(p.details);
-  const body = html`<h1><span class="pill ${cls}">${p.severity.toUpperCase()}</span> ${p.title}</h1>
-<p>${p.message}</p>
-${details.length > 0 ? html`<table class="data" role="presentation">${details.map(([k, v]) => html`<tr><td>${k}</td><td>${String(v)}</td></tr>`)}</table>` : ""}
-<p class="muted">${p.task ? `Task ${p.task} · ` : ""}${formatShopTime(new Date(p.at), tz)}</p>`;
+  const body = html`<h1 style="${S.h1}">${pill(p.severity.toUpperCase(), tone)} ${p.title}</h1>
+<p style="${S.p}">${p.message}</p>
+${details.length > 0 ? table(details.map(([k, v]) => html`<tr><td style="${S.td}">${k}</td><td style="${S.td}">${String(v)}</td></tr>`)) : ""}
+<p style="${S.p}${S.muted}">${p.task ? `Task ${p.task} · ` : ""}${formatShopTime(new Date(p.at), tz)}</p>`;
   const text = [subject, "", p.message, ...details.map(([k, v]) => `${k}: ${String(v)}`)].join("\n");
   return { subject, html: layout({ title: subject, preheader: p.message, body }), text };
 }
 
 function paymentReview(p: z.infer<typeof PaymentReview>, tz: string): Rendered {
   const subject = `[Review] Payment needs attention${p.orderNumber ? ` - ${p.orderNumber}` : ""}`;
-  const body = html`<h1>A payment needs review</h1>
-<p>${p.reason}</p>
-<table class="data" role="presentation">
-${p.orderNumber ? html`<tr><td>Order</td><td>${p.orderNumber}</td></tr>` : ""}
-${p.paymentId ? html`<tr><td>Razorpay id</td><td>${p.paymentId}</td></tr>` : ""}
-</table>
-<p class="muted">The order was not confirmed automatically. ${formatShopTime(new Date(p.at), tz)}</p>`;
+  const body = html`<h1 style="${S.h1}">A payment needs review</h1>
+<p style="${S.p}">${p.reason}</p>
+${table([
+  p.orderNumber ? html`<tr><td style="${S.td}">Order</td><td style="${S.td}">${p.orderNumber}</td></tr>` : html``,
+  p.paymentId ? html`<tr><td style="${S.td}">Razorpay id</td><td style="${S.td}">${p.paymentId}</td></tr>` : html``,
+])}
+<p style="${S.p}${S.muted}">The order was not confirmed automatically. ${formatShopTime(new Date(p.at), tz)}</p>`;
   return { subject, html: layout({ title: subject, preheader: p.reason, body }), text: `${subject}\n\n${p.reason}` };
 }
 
 function oversell(p: z.infer<typeof Oversell>, tz: string): Rendered {
   const subject = `[Oversold] Order ${p.orderNumber} took stock below zero`;
-  const body = html`<h1>Oversold by order ${p.orderNumber}</h1>
-<p>A payment was captured after its stock locks had expired. The order is confirmed (the customer paid); these products are now below zero:</p>
-<table class="data" role="presentation"><tr><th>Product</th><th class="num">Stock</th></tr>
-${p.products.map((x) => html`<tr><td>${x.name}<br><span class="muted">${x.sku}</span></td><td class="num">${x.stock}</td></tr>`)}</table>
-<p class="muted">${formatShopTime(new Date(p.at), tz)}</p>`;
+  const body = html`<h1 style="${S.h1}">Oversold by order ${p.orderNumber}</h1>
+<p style="${S.p}">A payment was captured after its stock locks had expired. The order is confirmed (the customer paid); these products are now below zero:</p>
+${table(html`<tr><th style="${S.th}">Product</th><th style="${S.thNum}">Stock</th></tr>
+${p.products.map((x) => html`<tr><td style="${S.td}">${x.name}<br><span style="${S.muted}">${x.sku}</span></td><td style="${S.tdNum}">${x.stock}</td></tr>`)}`)}
+<p style="${S.p}${S.muted}">${formatShopTime(new Date(p.at), tz)}</p>`;
   const text = [subject, "", ...p.products.map((x) => `- ${x.name} (${x.sku}): stock ${x.stock}`)].join("\n");
   return { subject, html: layout({ title: subject, preheader: subject, body }), text };
 }
