@@ -147,6 +147,10 @@ export const payments = pgTable(
     needsReview: boolean("needs_review").notNull().default(false),
     reviewReason: text("review_reason"),
     lastCheckedAt: ts("last_checked_at"),
+    /** A flagged payment cleared by an operator in the console: who, when and why. */
+    reviewResolvedAt: ts("review_resolved_at"),
+    reviewResolvedBy: text("review_resolved_by"),
+    reviewNote: text("review_note"),
   },
   (t) => [
     index("payments_order_idx").on(t.orderId),
@@ -155,6 +159,9 @@ export const payments = pgTable(
     // reconcile-stale-payments: oldest PENDING first, never touching settled rows.
     index("payments_pending_created_idx").on(t.createdAt).where(sql`${t.status} = 'PENDING'`),
     index("payments_created_status_idx").on(t.createdAt, t.status),
+    // The console's review queue: flagged payments, and those resolved lately.
+    index("payments_review_idx").on(t.updatedAt).where(sql`${t.needsReview} = true`),
+    index("payments_review_resolved_idx").on(t.reviewResolvedAt).where(sql`${t.reviewResolvedAt} is not null`),
   ],
 );
 
@@ -276,7 +283,11 @@ export const orderEvents = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
   },
-  (t) => [index("order_events_pending_idx").on(t.seq).where(sql`${t.deliveredAt} is null`)],
+  (t) => [
+    index("order_events_pending_idx").on(t.seq).where(sql`${t.deliveredAt} is null`),
+    // The console's order page: one order's status changes.
+    index("order_events_order_idx").on(t.orderId, t.seq),
+  ],
 );
 
 /** Every email the worker sends, keyed by what it is, so a retry can never send it twice. */
@@ -299,9 +310,13 @@ export const emails = pgTable(
     lockedUntil: ts("locked_until"),
     sentAt: ts("sent_at"),
     updatedAt: ts("updated_at").notNull().defaultNow(),
+    /** Times an operator re-queued it after it failed; each resend is a new request to Resend. */
+    resends: integer("resends").notNull().default(0),
   },
   (t) => [
     index("emails_status_created_idx").on(t.status, t.createdAt),
+    // The console's order page: the emails about one order.
+    index("emails_order_idx").on(sql`(${t.payload}->>'orderId')`),
     check("emails_status_check", sql`${t.status} in ('queued', 'sent', 'failed', 'dead')`),
   ],
 );
@@ -391,3 +406,26 @@ export const orderSettlements = pgTable("order_settlements", {
   abandonedAt: ts("abandoned_at"),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
+
+/** What the reconciler (or an operator's "Ask Razorpay now") asked Razorpay about an order, and learned. */
+export const paymentChecks = pgTable(
+  "payment_checks",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    paymentId: text("payment_id"),
+    razorpayId: text("razorpay_id").notNull(),
+    source: text("source").notNull(),
+    outcome: text("outcome").notNull(),
+    detail: text("detail"),
+    checkedAt: ts("checked_at").notNull(),
+  },
+  (t) => [
+    index("payment_checks_order_idx").on(t.orderId, t.checkedAt),
+    // prune-history deletes old checks by age.
+    index("payment_checks_checked_idx").on(t.checkedAt),
+    check("payment_checks_source_check", sql`${t.source} in ('reconciler', 'console')`),
+  ],
+);

@@ -27,7 +27,16 @@ type ClaimedRow = {
   to_addresses: string[];
   payload: Record<string, unknown>;
   attempts: number;
+  resends: number;
 };
+
+/**
+ * The key Resend sees. Resend replays a key's first answer for 24 h, errors included, so an
+ * operator's resend of a failed email is a new request: the email's key plus its resend number.
+ */
+export function providerKey(row: Pick<ClaimedRow, "idempotency_key" | "resends">): string {
+  return row.resends > 0 ? `${row.idempotency_key}/resend-${row.resends}` : row.idempotency_key;
+}
 
 interface Result {
   id: string;
@@ -77,7 +86,7 @@ export async function consumeEmailBatch(
     update emails set attempts = attempts + 1, enqueued_at = ${now}, updated_at = ${now},
                       locked_until = ${new Date(now.getTime() + LEASE_SECONDS * 1000)}
     where id = any(${textArray(ids)}) and status = 'queued' and (locked_until is null or locked_until < ${now})
-    returning id, idempotency_key, kind, to_addresses, payload, attempts`);
+    returning id, idempotency_key, kind, to_addresses, payload, attempts, resends`);
   const claimedIds = new Set(claimed.rows.map((r) => r.id));
   const unclaimed = ids.filter((id) => !claimedIds.has(id));
   if (unclaimed.length > 0) {
@@ -106,7 +115,7 @@ export async function consumeEmailBatch(
         row,
         email: {
           emailId: row.id,
-          idempotencyKey: row.idempotency_key,
+          idempotencyKey: providerKey(row),
           from: deps.config.EMAIL_FROM,
           to: row.to_addresses,
           subject: r.subject,

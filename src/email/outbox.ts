@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
 import type { AppDeps } from "../lib/deps";
 
@@ -16,7 +16,7 @@ export interface EmailDraft {
 }
 
 /** The queue message: only a pointer; the row holds the truth (and survives a lost message). */
-export const EmailMessage = z.object({ emailId: z.string().min(1).max(100) });
+export const EmailMessage = z.object({ emailId: z.string().check(z.minLength(1), z.maxLength(100)) });
 export type EmailMessage = z.infer<typeof EmailMessage>;
 
 /**

@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AppError } from "../lib/errors";
 import { formatShopTime } from "../lib/time";
+import { describeIssues } from "../lib/validation";
+import { askRazorpay, paymentById } from "../ops/ask-razorpay";
 import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/overview";
 import { nextRunsOf } from "../ops/schedule";
 import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
-import { razorpayClient } from "../payments/razorpay-api";
-import { type PendingPayment, reconcileOne } from "../payments/reconcile-one";
 import { findTask } from "../tasks/registry";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
@@ -38,18 +38,14 @@ adminApi.get("/tasks/:name", async (c) => {
 });
 
 const RunsQuery = z.object({
-  task: z.string().min(1).max(100).optional(),
-  status: z.enum(["running", "succeeded", "failed", "skipped"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  task: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  status: z.optional(z.enum(["running", "succeeded", "failed", "skipped"])),
+  limit: z._default(z.coerce.number().check(z.int()).check(z.minimum(1), z.maximum(500)), 50),
 });
 
 adminApi.get("/runs", async (c) => {
   const q = RunsQuery.safeParse(c.req.query());
-  if (!q.success)
-    throw new AppError(
-      "bad_request",
-      `invalid query: ${q.error.issues[0]?.path.join(".")}: ${q.error.issues[0]?.message}`,
-    );
+  if (!q.success) throw new AppError("bad_request", `invalid query: ${describeIssues(q.error, 1)}`);
   if (q.data.task && !findTask(q.data.task) && !q.data.task.startsWith("unknown-cron:")) {
     throw new AppError("bad_request", `unknown task "${q.data.task}"`);
   }
@@ -61,8 +57,7 @@ adminApi.post("/tasks/:name/run", async (c) => {
   const deps = c.get("deps");
   const task = taskOr404(c.req.param("name"));
   const body = z
-    .object({ dryRun: z.boolean().default(false), replay: z.boolean().default(false) })
-    .strict()
+    .strictObject({ dryRun: z._default(z.boolean(), false), replay: z._default(z.boolean(), false) })
     .safeParse(await jsonBody(c.req.raw));
   if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean, "replay"?: boolean}');
   const dryRun = body.data.dryRun || c.req.query("dryRun") === "true";
@@ -134,27 +129,9 @@ adminApi.get("/emails", async (c) => {
 adminApi.post("/payments/:id/reconcile", async (c) => {
   const deps = c.get("deps");
   const id = c.req.param("id");
-  const res = await deps.db.execute<PendingPayment & { status: string }>(sql`
-    select p.id, p.order_id, p.status, p.transaction_id, p.razorpay_payment_id, o.created_at as order_created_at
-    from payments p join orders o on o.id = p.order_id where p.id = ${id}`);
-  const payment = res.rows[0];
+  const payment = await paymentById(deps, id);
   if (!payment) throw new AppError("not_found", `no payment ${id}`);
-  const settings = await deps.db.execute<{ settings: Record<string, unknown> }>(
-    sql`select settings from task_settings where task_name = 'reconcile-stale-payments'`,
-  );
-  const s = z
-    .object({ abandonMinutes: z.number().int().default(60), callTimeoutMs: z.number().int().default(5_000) })
-    .parse({ ...(settings.rows[0]?.settings ?? {}) });
-  const now = deps.clock();
-  const step = await reconcileOne(
-    deps,
-    razorpayClient(deps, s.callTimeoutMs),
-    payment,
-    now,
-    s.abandonMinutes * 60_000,
-    c.req.query("dryRun") === "true",
-  );
-  const after = await deps.db.execute<{ status: string; order_status: string }>(sql`
-    select p.status, o.status as order_status from payments p join orders o on o.id = p.order_id where p.id = ${id}`);
-  return c.json({ payment: id, ...step, status: after.rows[0]?.status, orderStatus: after.rows[0]?.order_status });
+  const r = await askRazorpay(deps, payment, c.req.query("dryRun") === "true");
+  const { paymentStatus, ...step } = r;
+  return c.json({ payment: id, ...step, status: paymentStatus });
 });

@@ -6,8 +6,8 @@ import { Hono } from "hono/tiny";
 import { loggerFor } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { adminApi } from "./admin-api";
+import { opsConsole } from "./console";
 import type { HonoEnv } from "./context";
-import { dashboard } from "./dashboard";
 import { health } from "./health";
 import { webhooks } from "./webhooks";
 
@@ -18,7 +18,7 @@ app.use("/api/*", secureHeaders({ contentSecurityPolicy: { frameAncestors: ["'no
 app.route("/api/health", health);
 app.route("/api/webhooks", webhooks);
 app.route("/api/admin", adminApi);
-app.route("/admin", dashboard);
+app.route("/admin", opsConsole);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 

@@ -32,3 +32,17 @@ export const requireAdmin = (opts: { basic: boolean }) =>
     }
     await next();
   });
+
+/** Who is at the console, for the record of what they did: the Basic user name, else "admin token". */
+export function operatorName(header: string | undefined): string {
+  if (header?.startsWith("Basic ")) {
+    try {
+      const decoded = atob(header.slice(6).trim());
+      const name = decoded.slice(0, Math.max(0, decoded.indexOf(":"))).trim();
+      if (name) return name.slice(0, 100);
+    } catch {
+      // Unreadable: requireAdmin has already refused it; fall through to the generic name.
+    }
+  }
+  return "admin token";
+}

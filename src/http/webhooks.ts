@@ -1,10 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { enqueueEmails } from "../email/outbox";
 import { requireSecret } from "../lib/config";
 import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";
 import { AppError } from "../lib/errors";
+import { describeIssues } from "../lib/validation";
 import { settle } from "../payments/settle";
 import { recordEvent } from "../payments/settlement-store";
 import { parseRazorpayEvent } from "../payments/webhook-event";
@@ -64,21 +65,18 @@ webhooks.post("/razorpay", withDeps, async (c) => {
 
 // An AWB is a tracking number: it reaches customers' emails and notifications, so nothing else passes.
 const CourierUpdate = z.looseObject({
-  awb: z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^[A-Za-z0-9-]{4,40}$/, "must be 4–40 letters, digits or dashes")),
-  order_id: z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an order number (letters, digits, - or _)")),
+  awb: z.pipe(
+    z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+    z.string().check(z.regex(/^[A-Za-z0-9-]{4,40}$/, "must be 4–40 letters, digits or dashes")),
+  ),
+  order_id: z.pipe(
+    z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+    z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an order number (letters, digits, - or _)")),
+  ),
   current_status: z
     .string()
-    .trim()
-    .min(1)
-    .max(40)
-    .regex(/^[A-Za-z _-]+$/, "must be a status word"),
-  current_timestamp: z.string().max(40).optional(),
+    .check(z.trim(), z.minLength(1), z.maxLength(40), z.regex(/^[A-Za-z _-]+$/, "must be a status word")),
+  current_timestamp: z.optional(z.string().check(z.maxLength(40))),
 });
 
 /** The courier's key, checked before the body is read or the database opened. */
@@ -92,8 +90,7 @@ const courierKey = createMiddleware<HonoEnv>(async (c, next) => {
 webhooks.post("/courier", courierKey, withDeps, async (c) => {
   const body = CourierUpdate.safeParse(parseJson(await readBodyLimited(c.req.raw)));
   if (!body.success) {
-    const issue = body.error.issues[0];
-    throw new AppError("bad_request", `malformed courier update: ${issue?.path.join(".")}: ${issue?.message}`);
+    throw new AppError("bad_request", `malformed courier update: ${describeIssues(body.error, 1)}`);
   }
   const u = body.data;
   // The courier sends no event id: the update's own content identifies a redelivery.

@@ -1,5 +1,6 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AppError } from "./errors";
+import { describeIssues } from "./validation";
 
 /** Secrets the Worker cannot do its work without; each is checked where it is first needed. */
 export type SecretName =
@@ -46,66 +47,69 @@ export function requireSecret(env: Env, name: SecretName): string {
   return value;
 }
 
-const emailList = z
-  .string()
-  .default("")
-  .transform((s) =>
-    s
-      .split(",")
-      .map((e) => e.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.email()));
+const emailList = z.pipe(
+  z.pipe(
+    z._default(z.string(), ""),
+    z.transform((s) =>
+      s
+        .split(",")
+        .map((e) => e.trim())
+        .filter(Boolean),
+    ),
+  ),
+  z.array(z.email()),
+);
 
-const timeZone = z
-  .string()
-  .default("Asia/Kolkata")
-  .refine((tz) => {
+const timeZone = z._default(z.string(), "Asia/Kolkata").check(
+  z.refine((tz) => {
     try {
       new Intl.DateTimeFormat("en-IN", { timeZone: tz });
       return true;
     } catch {
       return false;
     }
-  }, "not an IANA time zone");
+  }, "not an IANA time zone"),
+);
 
-const optionalUrl = z
-  .string()
-  .default("")
-  .transform((s) => s.trim())
-  .pipe(z.union([z.literal(""), z.url()]));
+const optionalUrl = z.pipe(
+  z.pipe(
+    z._default(z.string(), ""),
+    z.transform((s) => s.trim()),
+  ),
+  z.union([z.literal(""), z.url()]),
+);
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 const isLoopback = (host: string) => LOOPBACK.has(host.toLowerCase());
 
 /** A provider's API base: https, or plain http only to a local stand-in on loopback. */
 const apiBase = (fallback: string) =>
-  z
-    .url()
-    .default(fallback)
-    .refine((u) => {
+  z._default(z.url(), fallback).check(
+    z.refine((u) => {
       const url = new URL(u);
       return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
-    }, "must be https (plain http only to a loopback stand-in)");
+    }, "must be https (plain http only to a loopback stand-in)"),
+  );
 
 const ConfigSchema = z.object({
   RAZORPAY_API_BASE: apiBase("https://api.razorpay.com"),
   RESEND_API_BASE: apiBase("https://api.resend.com"),
   BUSINESS_TIMEZONE: timeZone,
-  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
-  EMAIL_FROM: z.string().min(3).default("ORA Jewellery <orders@ora-jewellery.example>"),
+  LOW_STOCK_THRESHOLD: z._default(z.coerce.number().check(z.int()).check(z.minimum(0)), 5),
+  EMAIL_FROM: z._default(z.string().check(z.minLength(3)), "ORA Jewellery <orders@ora-jewellery.example>"),
   ADMIN_EMAIL: emailList,
   ALERT_WEBHOOK_URL: optionalUrl,
   // Local development only: a production Worker talks to Neon directly, never through a proxy.
   DB_WS_PROXY: z
-    .string()
-    .default("")
-    .refine((v) => v === "" || isLoopback(v.replace(/:\d+$/, "")), "is local-only: empty, or a loopback host:port"),
-  EMAIL_QUEUE_NAME: z.string().min(1).default("ora-email"),
-  EMAIL_DLQ_NAME: z.string().min(1).default("ora-email-dlq"),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(6).default(3),
+    ._default(z.string(), "")
+    .check(
+      z.refine((v) => v === "" || isLoopback(v.replace(/:\d+$/, "")), "is local-only: empty, or a loopback host:port"),
+    ),
+  EMAIL_QUEUE_NAME: z._default(z.string().check(z.minLength(1)), "ora-email"),
+  EMAIL_DLQ_NAME: z._default(z.string().check(z.minLength(1)), "ora-email-dlq"),
+  DB_POOL_MAX: z._default(z.coerce.number().check(z.int()).check(z.minimum(1), z.maximum(6)), 3),
   /** How long the public /api/health/cron answer is reused, so polling it cannot load the database. */
-  HEALTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(15),
+  HEALTH_CACHE_SECONDS: z._default(z.coerce.number().check(z.int()).check(z.minimum(0), z.maximum(300)), 15),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -120,7 +124,7 @@ export function loadConfig(env: Env): Config {
   );
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    const issues = describeIssues(parsed.error);
     throw new AppError("config_missing", `invalid configuration: ${issues}`);
   }
   return parsed.data;

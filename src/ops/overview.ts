@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { desc, gt, sql } from "drizzle-orm";
+import { incidents } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
 import { formatShopTime } from "../lib/time";
 import { TASKS } from "../tasks/registry";
@@ -114,4 +115,19 @@ export async function openIncidents(deps: AppDeps) {
     openedAt: new Date(r.opened_at).toISOString(),
     details: r.details,
   }));
+}
+
+/** Incidents cleared in the last week, newest first. */
+export async function recentIncidents(deps: AppDeps, now: Date) {
+  return deps.db
+    .select({
+      kind: incidents.kind,
+      task: incidents.taskName,
+      openedAt: incidents.openedAt,
+      resolvedAt: incidents.resolvedAt,
+    })
+    .from(incidents)
+    .where(gt(incidents.resolvedAt, new Date(now.getTime() - 7 * 86_400_000)))
+    .orderBy(desc(incidents.resolvedAt))
+    .limit(20);
 }

@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
+import * as z from "zod/mini";
 import { type CronSpec, parseCron } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
+import { describeIssues } from "../lib/validation";
 import { type RunRecord, runTask } from "../scheduler/run-task";
 import { findTask } from "../tasks/registry";
 import type { Task } from "../tasks/types";
@@ -57,9 +59,9 @@ export async function setSettings(
   body: unknown,
   now: Date,
 ): Promise<Record<string, unknown>> {
-  const parsed = task.settingsSchema.strict().safeParse(body);
+  const parsed = z.strictObject(task.settingsSchema.shape).safeParse(body);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ");
+    const issues = describeIssues(parsed.error, 5, "(settings)");
     throw new AppError("bad_request", `invalid settings for ${task.name}: ${issues}`);
   }
   const stored = body as Record<string, unknown>;

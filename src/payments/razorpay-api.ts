@@ -1,19 +1,20 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { requireSecret } from "../lib/config";
 import type { AppDeps } from "../lib/deps";
+import { describeIssues, type Schema } from "../lib/validation";
 
 /** The fields of a Razorpay payment entity the worker reads; everything else passes through. */
 export const RazorpayPayment = z.looseObject({
-  id: z.string().startsWith("pay_"),
-  amount: z.number().int().nonnegative(),
-  currency: z.string().min(3).max(3),
+  id: z.string().check(z.startsWith("pay_")),
+  amount: z.int().check(z.nonnegative()),
+  currency: z.string().check(z.minLength(3), z.maxLength(3)),
   status: z.enum(["created", "authorized", "captured", "refunded", "failed"]),
-  order_id: z.string().nullish(),
-  method: z.string().nullish(),
-  amount_refunded: z.number().int().nonnegative().nullish(),
-  error_description: z.string().nullish(),
-  error_reason: z.string().nullish(),
-  created_at: z.number().optional(),
+  order_id: z.nullish(z.string()),
+  method: z.nullish(z.string()),
+  amount_refunded: z.nullish(z.int().check(z.nonnegative())),
+  error_description: z.nullish(z.string()),
+  error_reason: z.nullish(z.string()),
+  created_at: z.optional(z.number()),
 });
 export type RazorpayPayment = z.infer<typeof RazorpayPayment>;
 
@@ -42,7 +43,7 @@ export function razorpayClient(deps: Pick<AppDeps, "env" | "config" | "fetch">, 
   const auth = `Basic ${btoa(`${keyId}:${keySecret}`)}`;
   const base = deps.config.RAZORPAY_API_BASE.replace(/\/+$/, "");
 
-  async function get<T>(path: string, schema: z.ZodType<T>): Promise<ApiResult<T>> {
+  async function get<T>(path: string, schema: Schema<T>): Promise<ApiResult<T>> {
     let res: Response;
     try {
       res = await deps.fetch(`${base}${path}`, {
@@ -71,7 +72,7 @@ export function razorpayClient(deps: Pick<AppDeps, "env" | "config" | "fetch">, 
     if (res.status >= 500)
       return { ok: false, kind: "server_error", status: res.status, message: `HTTP ${res.status}` };
     if (!res.ok) {
-      const description = z.object({ error: z.object({ description: z.string().optional() }) }).safeParse(body).data
+      const description = z.object({ error: z.object({ description: z.optional(z.string()) }) }).safeParse(body).data
         ?.error.description;
       // Razorpay answers an unknown id with 400 BAD_REQUEST_ERROR, not 404.
       if ((res.status === 400 || res.status === 404) && /does not exist/i.test(description ?? "")) {
@@ -82,7 +83,7 @@ export function razorpayClient(deps: Pick<AppDeps, "env" | "config" | "fetch">, 
     const parsed = schema.safeParse(body);
     return parsed.success
       ? { ok: true, value: parsed.data }
-      : { ok: false, kind: "bad_response", message: `unexpected shape: ${parsed.error.issues[0]?.message ?? ""}` };
+      : { ok: false, kind: "bad_response", message: `unexpected shape: ${describeIssues(parsed.error, 1)}` };
   }
 
   return {

@@ -1,48 +1,44 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import { describeIssues } from "../lib/validation";
 import { ATTEMPT_STATUSES, type Attempt, type AttemptStatus, type Fact } from "./lifecycle";
 import { RazorpayPayment } from "./razorpay-api";
 import type { SettlementLookup } from "./settlement-store";
 
-const Entity = <T extends z.ZodType>(schema: T) => z.object({ entity: schema });
+const Entity = <T extends z.ZodMiniType>(schema: T) => z.object({ entity: schema });
 
 const RazorpayOrder = z.looseObject({
-  id: z.string().startsWith("order_"),
-  amount: z.number().int().nonnegative(),
-  amount_paid: z.number().int().nonnegative().optional(),
-  currency: z.string().length(3),
+  id: z.string().check(z.startsWith("order_")),
+  amount: z.int().check(z.nonnegative()),
+  amount_paid: z.optional(z.int().check(z.nonnegative())),
+  currency: z.string().check(z.length(3)),
   status: z.string(),
 });
 
 const RazorpayRefund = z.looseObject({
-  id: z.string().startsWith("rfnd_"),
-  payment_id: z.string().startsWith("pay_"),
-  amount: z.number().int().nonnegative(),
-  currency: z.string().length(3).optional(),
+  id: z.string().check(z.startsWith("rfnd_")),
+  payment_id: z.string().check(z.startsWith("pay_")),
+  amount: z.int().check(z.nonnegative()),
+  currency: z.optional(z.string().check(z.length(3))),
 });
 
 /** The envelope every Razorpay webhook shares; `payload` is checked per event below. */
 export const RazorpayEnvelope = z.looseObject({
-  entity: z.literal("event").optional(),
-  event: z.string().min(1).max(100),
+  entity: z.optional(z.literal("event")),
+  event: z.string().check(z.minLength(1), z.maxLength(100)),
   payload: z.record(z.string(), z.unknown()),
-  created_at: z.number().optional(),
+  created_at: z.optional(z.number()),
 });
 
 const PaymentPayload = z.looseObject({ payment: Entity(RazorpayPayment) });
 const OrderPaidPayload = z.looseObject({ payment: Entity(RazorpayPayment), order: Entity(RazorpayOrder) });
-const RefundPayload = z.looseObject({ refund: Entity(RazorpayRefund), payment: Entity(RazorpayPayment).optional() });
+const RefundPayload = z.looseObject({ refund: Entity(RazorpayRefund), payment: z.optional(Entity(RazorpayPayment)) });
 
 /** What a verified event asks of us: settle with these facts, or nothing (an event we do not act on). */
 export type SettleCommand = { action: "settle"; facts: Fact[]; lookup: SettlementLookup } | { action: "ignore" };
 
 export type ParsedEvent = { ok: true; type: string; command: SettleCommand } | { ok: false; message: string };
 
-function describe(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-    .join("; ");
-}
+const describe = (err: { issues: readonly z.core.$ZodIssue[] }) => describeIssues(err, 3);
 
 /** A Razorpay payment entity as a fact about one attempt; `atLeast` is what the event itself proves. */
 export function attemptFact(pay: RazorpayPayment, atLeast: AttemptStatus = "created"): Attempt {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { textArray } from "../db/sql-helpers";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { parseSettings } from "./settings";
@@ -7,14 +7,9 @@ import type { Task } from "./types";
 
 const Settings = z.object({
   /** Overrides LOW_STOCK_THRESHOLD for products without their own threshold. */
-  threshold: z.number().int().min(0).max(1_000_000).optional(),
+  threshold: z.optional(z.int().check(z.minimum(0), z.maximum(1_000_000))),
   /** A product still low is mentioned again after this long, even if nothing changed. */
-  reminderHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 7)
-    .default(24),
+  reminderHours: z._default(z.int().check(z.minimum(1), z.maximum(24 * 7)), 24),
 });
 
 export interface LowStockItem {

@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  batchSize: z.number().int().min(100).max(100_000).default(10_000),
+  batchSize: z._default(z.int().check(z.minimum(100), z.maximum(100_000)), 10_000),
   /** Heap pages per statement once a backlog is found (at most ~290 rows a page: well under 1 s). */
-  pagesPerBatch: z.number().int().min(10).max(5_000).default(500),
+  pagesPerBatch: z._default(z.int().check(z.minimum(10), z.maximum(5_000)), 500),
   /** Stop starting new batches after this long; the rest waits for the next slot. */
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
 /** Steady state: the locks that expired since the last run, found through inventory_locks_expires_idx. */

@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  batchSize: z.number().int().min(100).max(50_000).default(5_000),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  batchSize: z._default(z.int().check(z.minimum(100), z.maximum(50_000)), 5_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
 const dead = (now: Date) => sql`(expires_at < ${now} or used_at < ${now})`;

@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
 import { deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  retentionDays: z.number().int().min(1).max(3650).default(30),
-  batchSize: z.number().int().min(100).max(50_000).default(5_000),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  retentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 30),
+  batchSize: z._default(z.int().check(z.minimum(100), z.maximum(50_000)), 5_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
 const doomed = (cutoff: Date) => sql`is_read = true and created_at <= ${cutoff}`;

@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  retentionDays: z.number().int().min(1).max(3650).default(30),
-  batchSize: z.number().int().min(10).max(10_000).default(1_000),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  retentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 30),
+  batchSize: z._default(z.int().check(z.minimum(10), z.maximum(10_000)), 1_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
 const eligible = (cutoff: Date) => sql`

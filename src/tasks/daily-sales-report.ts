@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
 import { SALE_STATUSES } from "../db/statuses";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
@@ -11,7 +11,7 @@ const saleStatuses = sql.raw(SALE_STATUSES.map((s) => `'${s}'`).join(", "));
 
 const Settings = z.object({
   /** How far back a missed day is still caught up. */
-  catchUpDays: z.number().int().min(0).max(31).default(7),
+  catchUpDays: z._default(z.int().check(z.minimum(0), z.maximum(31)), 7),
 });
 
 export interface DayFigures {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
 import { noticeCtes } from "../email/notice-store";
 import { noticeForEvent, type OrderSnapshot, orderNotice } from "../email/order-notices";
@@ -8,15 +8,10 @@ import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  batchSize: z.number().int().min(10).max(1_000).default(200),
+  batchSize: z._default(z.int().check(z.minimum(10), z.maximum(1_000)), 200),
   /** A queued email whose message has not been seen for this long is put on the queue again. */
-  requeueAfterMinutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60)
-    .default(15),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  requeueAfterMinutes: z._default(z.int().check(z.minimum(1), z.maximum(24 * 60)), 15),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
 /** Queued emails whose message was lost, oldest first; emails_status_created_idx drives it. */

@@ -1,18 +1,18 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
 import { deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  runDays: z.number().int().min(7).max(365).default(30),
-  webhookDays: z.number().int().min(7).max(365).default(30),
+  runDays: z._default(z.int().check(z.minimum(7), z.maximum(365)), 30),
+  webhookDays: z._default(z.int().check(z.minimum(7), z.maximum(365)), 30),
   /** Sent emails hold customers' addresses and order details: keep them no longer than needed. */
-  emailDays: z.number().int().min(7).max(365).default(30),
-  eventDays: z.number().int().min(1).max(365).default(7),
-  batchSize: z.number().int().min(100).max(50_000).default(5_000),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(15_000),
+  emailDays: z._default(z.int().check(z.minimum(7), z.maximum(365)), 30),
+  eventDays: z._default(z.int().check(z.minimum(1), z.maximum(365)), 7),
+  batchSize: z._default(z.int().check(z.minimum(100), z.maximum(50_000)), 5_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 15_000),
 });
 
 /** The worker's own bookkeeping must not grow without bound (a run a minute is 500k rows a year). */
@@ -35,6 +35,7 @@ export const pruneHistory: Task = {
       { name: "orderEvents", table: "order_events", where: sql`delivered_at < ${before(s.eventDays)}` },
       { name: "emails", table: "emails", where: sql`created_at < ${before(s.emailDays)} and status <> 'queued'` },
       { name: "incidents", table: "incidents", where: sql`resolved_at < ${before(s.runDays)}` },
+      { name: "paymentChecks", table: "payment_checks", where: sql`checked_at < ${before(s.webhookDays)}` },
     ];
     const result: Record<string, number> = {};
     for (const { name, table, where } of targets) {

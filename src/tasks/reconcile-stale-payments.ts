@@ -1,32 +1,27 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { forEachLimited } from "../lib/concurrency";
 import { errorMessage } from "../lib/errors";
+import { type PaymentCheck, recordChecks } from "../payments/checks";
 import { razorpayClient } from "../payments/razorpay-api";
 import { type ReconcileOutcome, reconcileOne } from "../payments/reconcile-one";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
 const Settings = z.object({
-  staleMinutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60)
-    .default(10),
+  staleMinutes: z._default(z.int().check(z.minimum(1), z.maximum(24 * 60)), 10),
   /** Only failed attempts this long after checkout: the order is abandoned (failed, locks released). */
-  abandonMinutes: z
-    .number()
-    .int()
-    .min(10)
-    .max(7 * 24 * 60)
-    .default(60),
-  maxPerRun: z.number().int().min(1).max(5_000).default(600),
-  concurrency: z.number().int().min(1).max(6).default(6),
-  callTimeoutMs: z.number().int().min(200).max(20_000).default(5_000),
-  softBudgetMs: z.number().int().min(1_000).max(25_000).default(20_000),
+  abandonMinutes: z._default(z.int().check(z.minimum(10), z.maximum(7 * 24 * 60)), 60),
+  maxPerRun: z._default(z.int().check(z.minimum(1), z.maximum(5_000)), 600),
+  concurrency: z._default(z.int().check(z.minimum(1), z.maximum(6)), 6),
+  callTimeoutMs: z._default(z.int().check(z.minimum(200), z.maximum(20_000)), 5_000),
+  softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
+
+/** The reconciler's settings as stored (an operator's "Ask Razorpay now" honours them too). */
+export const reconcilerSettings = (raw: Record<string, unknown>) =>
+  parseSettings(Settings, raw, "reconcile-stale-payments");
 
 interface StalePayment {
   id: string;
@@ -96,6 +91,7 @@ export const reconcileStalePayments: Task = {
     const api = razorpayClient(deps, s.callTimeoutMs);
     const started = deps.clock().getTime();
     const flagged: { id: string; razorpayId: string; reason: string }[] = [];
+    const checks: PaymentCheck[] = [];
 
     const COUNTER: Record<ReconcileOutcome, keyof typeof c | null> = {
       confirmed: "confirmed",
@@ -118,6 +114,15 @@ export const reconcileStalePayments: Task = {
       const step = await reconcileOne(deps, api, p, now, s.abandonMinutes * 60_000, deps.dryRun);
       c.checked++;
       c.apiCalls += step.apiCalls;
+      checks.push({
+        orderId: p.order_id,
+        paymentId: p.id,
+        razorpayId: step.razorpayId,
+        source: "reconciler",
+        outcome: step.outcome,
+        detail: step.detail ?? null,
+        checkedAt: now,
+      });
       if (step.outcome === "unknown_id")
         flagged.push({ id: p.id, razorpayId: step.razorpayId, reason: step.detail ?? "unknown id" });
       const key = COUNTER[step.outcome];
@@ -138,6 +143,8 @@ export const reconcileStalePayments: Task = {
       () => !deps.signal.aborted && deps.clock().getTime() - started < s.softBudgetMs,
     );
     c.deferred = rows.length - begun;
+    // Kept even when every check failed: the order page shows what we asked and what came back.
+    if (!deps.dryRun) await recordChecks(deps.db, checks);
     const providerErrors =
       c.rateLimited + c.serverErrors + c.timeouts + c.networkErrors + c.badResponses + c.clientErrors;
     if (c.checked > 0 && providerErrors === c.checked) {

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { AppDeps } from "../lib/deps";
 
 export type Priority = "HIGH" | "MEDIUM" | "LOW";
@@ -28,7 +28,7 @@ export interface Task {
   /** Tasks that delete support dry runs. */
   deletes: boolean;
   /** The task's settings (task_settings.settings), validated on write by the admin API and on read by the task. */
-  settingsSchema: z.ZodObject;
+  settingsSchema: z.ZodMiniObject;
   /** Internal tasks (the watchdog, history pruning) are not part of docs/CONTRACT.md §2. */
   internal?: boolean;
   /** How far back a slot may be replayed by hand (default 7 days). */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { formatShopTime } from "../lib/time";
 import { sendOpsAlert } from "../ops/alerts";
 import { computeHealth, type TaskHealth } from "../ops/health";
@@ -8,10 +8,10 @@ import type { Task } from "./types";
 
 const Settings = z.object({
   /** Failed runs in a row that make an incident. */
-  failuresInARow: z.number().int().min(1).max(20).default(3),
+  failuresInARow: z._default(z.int().check(z.minimum(1), z.maximum(20)), 3),
   /** A run this many times the 24-hour median (and at least `slowMinMs`) is "far longer than usual". */
-  slowFactor: z.number().min(1.5).max(100).default(5),
-  slowMinMs: z.number().int().min(100).max(600_000).default(5_000),
+  slowFactor: z._default(z.number().check(z.minimum(1.5), z.maximum(100)), 5),
+  slowMinMs: z._default(z.int().check(z.minimum(100), z.maximum(600_000)), 5_000),
 });
 
 type Kind = "overdue" | "failing" | "slow";

@@ -20,8 +20,12 @@ export interface PlanSummary {
 }
 
 /** EXPLAINs exactly the statement a task runs (without executing it). */
-export async function explain(db: TestDatabase, statement: SQL): Promise<PlanSummary> {
-  const { sql, params } = dialect.sqlToQuery(statement);
+export async function explain(
+  db: TestDatabase,
+  statement: SQL | { toSQL(): { sql: string; params: unknown[] } },
+): Promise<PlanSummary> {
+  // A raw statement, or a typed Drizzle query exactly as it would be sent.
+  const { sql, params } = "toSQL" in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
   const [row] = await db.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`explain (format json) ${sql}`, params);
   const root = row?.["QUERY PLAN"][0].Plan;
   const indexes: string[] = [];

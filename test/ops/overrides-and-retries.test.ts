@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import worker from "../../src/index";
 import { runCron } from "../../src/scheduler/dispatch";
 import { retryDelayMs, runOverridesAndRetries } from "../../src/scheduler/extras";

@@ -1,6 +1,7 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { formatInr } from "../../lib/money";
 import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/time";
+import { describeIssues, type Schema } from "../../lib/validation";
 import type { EmailKind } from "../kinds";
 import { html } from "./html";
 import { layout, type Rendered } from "./layout";
@@ -10,7 +11,7 @@ export class RenderError extends Error {
   override name = "RenderError";
 }
 
-const Item = z.object({ name: z.string(), sku: z.string().optional(), quantity: z.number(), unitPrice: z.number() });
+const Item = z.object({ name: z.string(), sku: z.optional(z.string()), quantity: z.number(), unitPrice: z.number() });
 
 const OrderStatus = z.object({
   type: z.enum([
@@ -25,12 +26,12 @@ const OrderStatus = z.object({
   message: z.string(),
   orderId: z.string(),
   orderNumber: z.string(),
-  customerName: z.string().nullish(),
+  customerName: z.nullish(z.string()),
   totalAmount: z.number(),
-  currency: z.string().default("INR"),
-  trackingNumber: z.string().nullish(),
+  currency: z._default(z.string(), "INR"),
+  trackingNumber: z.nullish(z.string()),
   at: z.string(),
-  items: z.array(Item).default([]),
+  items: z._default(z.array(Item), []),
 });
 
 const LowStock = z.object({
@@ -60,27 +61,27 @@ const SalesReport = z.object({
   date: z.string(),
   cutoff: z.string(),
   complete: z.boolean(),
-  catchUp: z.boolean().default(false),
+  catchUp: z._default(z.boolean(), false),
   today: Day,
   previousDay: Day,
   trailing7DayAverageRevenue: z.number(),
-  changeVsPreviousDay: z.number().nullable(),
-  changeVsTrailingAverage: z.number().nullable(),
+  changeVsPreviousDay: z.nullable(z.number()),
+  changeVsTrailingAverage: z.nullable(z.number()),
   topProducts: z.array(z.object({ name: z.string(), quantity: z.number(), revenue: z.number() })),
 });
 
 const TaskAlert = z.object({
   title: z.string(),
   message: z.string(),
-  severity: z.enum(["critical", "warning", "resolved", "info"]).default("warning"),
-  task: z.string().nullish(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+  severity: z._default(z.enum(["critical", "warning", "resolved", "info"]), "warning"),
+  task: z.nullish(z.string()),
+  details: z._default(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), {}),
   at: z.string(),
 });
 
 const PaymentReview = z.object({
-  orderNumber: z.string().nullish(),
-  paymentId: z.string().nullish(),
+  orderNumber: z.nullish(z.string()),
+  paymentId: z.nullish(z.string()),
   reason: z.string(),
   at: z.string(),
 });
@@ -91,10 +92,9 @@ const Oversell = z.object({
   at: z.string(),
 });
 
-function parse<T>(schema: z.ZodType<T>, payload: unknown, kind: string): T {
+function parse<T>(schema: Schema<T>, payload: unknown, kind: string): T {
   const r = schema.safeParse(payload);
-  if (!r.success)
-    throw new RenderError(`${kind} payload: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  if (!r.success) throw new RenderError(`${kind} payload: ${describeIssues(r.error, 1)}`);
   return r.data;
 }
 

@@ -1,0 +1,108 @@
+import { Hono } from "hono/tiny";
+import { AppError } from "../../lib/errors";
+import { formatShopTime } from "../../lib/time";
+import { EMAIL_STATUSES, isEmailStatus, listEmails, resendEmail } from "../../ops/email-desk";
+import { emailPipelineStats } from "../../ops/overview";
+import type { HonoEnv } from "../context";
+import { backTo } from "./forms";
+import { Badge, Page } from "./shell";
+
+export const emailPages = new Hono<HonoEnv>();
+
+emailPages.get("/emails", async (c) => {
+  const deps = c.get("deps");
+  const now = deps.clock();
+  const tz = deps.config.BUSINESS_TIMEZONE;
+  const status = c.req.query("status") ?? "failed";
+  if (!isEmailStatus(status)) {
+    throw new AppError("bad_request", `status must be one of ${EMAIL_STATUSES.join(", ")}`);
+  }
+  const [rows, stats] = await Promise.all([listEmails(deps, status), emailPipelineStats(deps, now)]);
+  const self = `/admin/emails?status=${status}`;
+  return c.html(
+    <Page title={`Emails: ${status}`} now={now} timeZone={tz} notice={c.req.query("done")}>
+      <section>
+        <nav class="kpis" aria-label="Email states">
+          {EMAIL_STATUSES.map((s) => (
+            <a class="kpi" href={`/admin/emails?status=${s}`} aria-current={s === status ? "page" : undefined}>
+              {s}
+              <b>{stats[s]}</b>
+            </a>
+          ))}
+          {stats.oldestQueuedAgeSeconds !== null && (
+            <span class="kpi">
+              oldest queued<b>{stats.oldestQueuedAgeSeconds} s</b>
+            </span>
+          )}
+        </nav>
+      </section>
+      <section>
+        {rows.length === 0 ? (
+          <p id="no-emails">No {status} emails.</p>
+        ) : (
+          <table id="emails">
+            <caption class="muted" style="text-align:left">
+              newest {rows.length} {status}
+            </caption>
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th>What</th>
+                <th>To</th>
+                <th>Status</th>
+                <th>Why</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((m) => (
+                <tr data-email={m.id}>
+                  <td style="white-space:nowrap">{formatShopTime(m.createdAt, tz)}</td>
+                  <td>
+                    {m.kind}
+                    {m.title && <div class="muted">{m.title}</div>}
+                    {m.orderNumber && (
+                      <div>
+                        <a href={`/admin/orders/${encodeURIComponent(m.orderNumber)}`}>{m.orderNumber}</a>
+                      </div>
+                    )}
+                  </td>
+                  <td>{m.to.join(", ")}</td>
+                  <td>
+                    <Badge value={m.status} />
+                    <div class="muted">
+                      {m.attempts} tr{m.attempts === 1 ? "y" : "ies"}
+                      {m.resends > 0 ? ` · resent ${m.resends}×` : ""}
+                      {m.sentAt ? ` · sent ${formatShopTime(m.sentAt, tz)}` : ""}
+                    </div>
+                  </td>
+                  <td class="err">{m.lastError ?? ""}</td>
+                  <td>
+                    {(m.status === "failed" || m.status === "dead") && (
+                      <form method="post" action={`/admin/emails/${m.id}/resend`} class="inline">
+                        <input type="hidden" name="back" value={self} />
+                        <button type="submit" aria-label={`Resend ${m.kind} to ${m.to.join(", ")}`}>
+                          Resend
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </Page>,
+  );
+});
+
+emailPages.post("/emails/:id/resend", async (c) => {
+  const deps = c.get("deps");
+  const r = await resendEmail(deps, c.req.param("id"), deps.clock());
+  const message =
+    r.kind === "requeued"
+      ? "Email queued again; it goes out within a minute."
+      : `Nothing done: the email is ${r.status} (only a failed or dead email can be resent).`;
+  return c.redirect(backTo(await c.req.parseBody(), "/admin/emails?status=queued", message), 303);
+});
