@@ -43,7 +43,9 @@ export async function reconcileOne(
   abandonAfterMs: number,
   dryRun: boolean,
 ): Promise<ReconcileStep> {
-  const rzpId = p.razorpay_payment_id ?? p.transaction_id;
+  // The Razorpay order when we have it: it lists every attempt, so a retry after a failed or merely
+  // authorized attempt is seen; one payment id tells only of that attempt.
+  const rzpId = p.transaction_id.startsWith("order_") ? p.transaction_id : (p.razorpay_payment_id ?? p.transaction_id);
   let result: ApiResult<RazorpayPayment[]>;
   let apiCalls = 1;
   if (rzpId.startsWith("pay_")) {

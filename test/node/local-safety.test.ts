@@ -20,7 +20,13 @@ function upgrade(path: string, headers: Record<string, string> = {}): Promise<st
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}${path}`, { headers });
     ws.on("unexpected-response", (_req, res) => resolve(`refused ${res.statusCode}`));
     ws.on("close", (code) => resolve(`closed ${code}`));
-    ws.on("open", () => setImmediate(() => ws.readyState === ws.OPEN && (ws.close(), resolve("open"))));
+    ws.on("open", () =>
+      setImmediate(() => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.close();
+        resolve("open");
+      }),
+    );
     ws.on("error", () => {});
   });
 }

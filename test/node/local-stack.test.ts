@@ -180,10 +180,140 @@ describeWithBrowser("the dashboard in Chromium", () => {
     await page.screenshot({ path: path.join(ROOT, "test-results/dashboard.png"), fullPage: true });
     const before = (await runs("check-low-stock")).filter((r) => r.trigger === "manual").length;
     await page.locator('tr[data-task="check-low-stock"] button', { hasText: "Run now" }).click();
-    await page.waitForURL(/\/admin\?done=/);
+    // Run now lands on the run's own page, its result and the task's recent runs.
+    await page.waitForURL(/\/admin\/runs\/[^?]+\?done=/);
     expect(await page.locator("#notice").textContent()).toContain("check-low-stock: succeeded");
     const after = (await runs("check-low-stock")).filter((r) => r.trigger === "manual").length;
     expect(after).toBe(before + 1);
+    await ctx.close();
+  });
+});
+
+describeWithBrowser("the ops console in Chromium", () => {
+  let browser: Browser;
+  const shots = path.join(ROOT, "test-results/console");
+  beforeAll(async () => {
+    browser = await launchChromium();
+    mkdirSync(shots, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const console_ = async (width: number) =>
+    browser.newContext({
+      viewport: { width, height: width < 600 ? 844 : 1000 },
+      httpCredentials: { username: "asha.ops", password: TOKEN },
+    });
+  /** Reloads `url` until `done` holds (the queue consumer works in the background): no sleeps. */
+  async function reloadUntil(page: import("playwright-core").Page, url: string, done: () => Promise<boolean>) {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await page.goto(url);
+      if (await done()) return;
+      if (Date.now() > deadline) throw new Error(`gave up waiting on ${url}`);
+      await page.waitForTimeout(250);
+    }
+  }
+
+  it("search → order → Ask Razorpay now → confirmed; its refused email → Resend → delivered once", async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const preview = (log.match(/mail preview\s+(\S+)\/preview/) ?? [])[1];
+    expect(preview).toBeTruthy();
+    const stub = (p: string, body?: unknown) =>
+      fetch(
+        `${preview}/__control/${p}?ns=re_localstub`,
+        body === undefined ? {} : { method: "POST", body: JSON.stringify(body) },
+      );
+    // Meera's authorized payment on ORA-DEMO-S03 is captured at Razorpay; no webhook has told us.
+    const razorpay = (log.match(/local stub at (\S+) stands in/) ?? [])[1];
+    expect(razorpay).toBeTruthy();
+    await fetch(`${razorpay}/__control/payments?ns=rzp_test_localstub`, {
+      method: "POST",
+      body: JSON.stringify({
+        payments: [{ id: "pay_console_s03", order_id: "order_stale_authorized", amount: 450000, status: "captured" }],
+      }),
+    });
+    // Resend refuses the confirmation (as for a suppressed address) until told otherwise.
+    await stub("faults", { faults: [{ kind: "422", match: "ORA-DEMO-S03" }] });
+
+    const ctx = await console_(1400);
+    const page = await ctx.newPage();
+    await page.goto(`${base}/admin`);
+    await page.getByLabel("Search orders").fill("meera@example.com");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/admin\/search\?q=/);
+    await page.screenshot({ path: path.join(shots, "search-desktop.png"), fullPage: true });
+    await page.getByRole("link", { name: "ORA-DEMO-S03" }).click();
+    await page.waitForURL(/\/admin\/orders\/ORA-DEMO-S03$/);
+    expect(await page.locator("#order .badge").textContent()).toBe("PENDING");
+    await page.getByRole("button", { name: "Ask Razorpay now" }).click();
+    await page.waitForURL(/\/admin\/orders\/ORA-DEMO-S03\?done=/);
+    expect(await page.locator("#notice").textContent()).toContain("The order is CONFIRMED");
+    expect(await page.locator("#order .badge").textContent()).toBe("CONFIRMED");
+    expect(await page.locator("#checks").textContent()).toContain("console");
+
+    await reloadUntil(
+      page,
+      `${base}/admin/emails?status=failed`,
+      async () =>
+        (
+          await page
+            .locator("#emails")
+            .textContent()
+            .catch(() => "")
+        )?.includes("ORA-DEMO-S03") ?? false,
+    );
+    await page.screenshot({ path: path.join(shots, "emails-failed-desktop.png"), fullPage: true });
+    await stub("faults", { faults: [] });
+    const row = page.locator("#emails tr", { hasText: "ORA-DEMO-S03" });
+    await row.getByRole("button", { name: /Resend/ }).click();
+    await page.waitForURL(/\/admin\/emails\?status=failed&done=/);
+    expect(await page.locator("#notice").textContent()).toContain("queued again");
+    await reloadUntil(
+      page,
+      `${base}/admin/orders/ORA-DEMO-S03`,
+      async () =>
+        ((await page.locator("#messages").textContent()) ?? "").includes("resent 1×") &&
+        (await page.locator("#messages .badge.sent").count()) > 0,
+    );
+    await page.screenshot({ path: path.join(shots, "order-desktop.png"), fullPage: true });
+    const sent = (await (await stub("emails")).json()) as { emails: { subject: string; html: string }[] };
+    expect(sent.emails.filter((e) => e.html.includes("ORA-DEMO-S03"))).toHaveLength(1);
+
+    // The same order on a phone.
+    const phone = await console_(390);
+    const p2 = await phone.newPage();
+    await p2.goto(`${base}/admin/orders/ORA-DEMO-S03`);
+    await p2.screenshot({ path: path.join(shots, "order-phone.png"), fullPage: true });
+    await p2.goto(`${base}/admin`);
+    await p2.screenshot({ path: path.join(shots, "overview-phone.png"), fullPage: true });
+    await phone.close();
+    await ctx.close();
+  });
+
+  it("a bad setting is shown back with its reason; the keyboard reaches every control", async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const ctx = await console_(1400);
+    const page = await ctx.newPage();
+    await page.goto(`${base}/admin/tasks/cleanup-expired-locks`);
+    await page.getByLabel("batchSize").fill("lots");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    expect(await page.locator("#problem").textContent()).toContain("batchSize");
+    expect(await page.getByLabel("batchSize").inputValue()).toBe("lots");
+    await page.screenshot({ path: path.join(shots, "task-bad-setting-desktop.png"), fullPage: true });
+    // Preview an override by keyboard alone: type, Tab to Preview, Enter.
+    await page.getByLabel(/^Cron/).fill("15 9 * * *");
+    await page.getByLabel(/^Cron/).focus();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.locator("#preview").waitFor();
+    expect(await page.locator("#preview li").count()).toBe(5);
+    const phone = await console_(390);
+    const p2 = await phone.newPage();
+    await p2.goto(`${base}/admin/tasks/cleanup-expired-locks`);
+    await p2.screenshot({ path: path.join(shots, "task-phone.png"), fullPage: true });
+    await phone.close();
     await ctx.close();
   });
 });

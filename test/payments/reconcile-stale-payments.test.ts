@@ -118,7 +118,30 @@ describe("reconcile-stale-payments", () => {
     });
     expect(await orderState(db, fresh)).toMatchObject({ payment_status: "PENDING" });
     const stats = await stub.stats();
-    expect(stats.byPath).toEqual({ "GET /v1/payments/pay_:id": 1, "GET /v1/orders/order_:id/payments": 5 });
+    // Checkouts name their Razorpay order: one call lists every attempt on it.
+    expect(stats.byPath).toEqual({ "GET /v1/orders/order_:id/payments": 6 });
+  });
+
+  it("asks about the Razorpay order, not the attempt it last heard of: a retry after an authorized attempt confirms", async () => {
+    const c = await checkout(db, { createdAt: minutesAgo(30), stock: 5 });
+    const first = rzpId("pay");
+    const retry = rzpId("pay");
+    await db.query("update payments set razorpay_payment_id = $1 where id = $2", [first, c.paymentRowId]);
+    await stub.seed([
+      paymentEntity({ id: first, orderId: c.razorpayOrderId, amount: c.amount, status: "authorized" }),
+      paymentEntity({ id: retry, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
+    ]);
+    await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 4 });
+  });
+
+  it("a payment whose only Razorpay id is a pay_ id is asked about by that id", async () => {
+    const pay = rzpId("pay");
+    const c = await checkout(db, { createdAt: minutesAgo(30), transactionId: pay });
+    await stub.seed([paymentEntity({ id: pay, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
+    await reconcileStalePayments.run(taskDeps(deps), NOW);
+    expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED" });
+    expect((await stub.stats()).byPath).toEqual({ "GET /v1/payments/pay_:id": 1 });
   });
 
   it("a run where Razorpay answers nothing fails (so the watchdog sees the outage) and changes nothing", async () => {
