@@ -42,7 +42,8 @@ const cache = new Map<string, Answer>();
 health.get(
   "/cron",
   async (c, next) => {
-    const hit = cache.get(c.env.DATABASE_URL);
+    // HEALTH_CACHE_SECONDS=0 turns the cache off for reading too (a cache filled while it was on is ignored).
+    const hit = c.env.HEALTH_CACHE_SECONDS === "0" ? undefined : cache.get(c.env.DATABASE_URL);
     if (hit && Date.now() < hit.until) {
       c.header("Cache-Control", "no-store");
       c.header("X-Health-Cache", "hit");
@@ -67,7 +68,10 @@ health.get(
       tasks: Object.fromEntries(tasks.map((t) => [t.name, publicView(t)])),
     };
     const status = unhealthy ? 503 : 200;
-    cache.set(c.env.DATABASE_URL, { body, status, until: Date.now() + deps.config.HEALTH_CACHE_SECONDS * 1000 });
+    // 0 turns the cache off (Workers' clock stands still between I/O, so "until now" could still hit).
+    if (deps.config.HEALTH_CACHE_SECONDS > 0) {
+      cache.set(c.env.DATABASE_URL, { body, status, until: Date.now() + deps.config.HEALTH_CACHE_SECONDS * 1000 });
+    }
     c.header("Cache-Control", "no-store");
     return c.json(body, status);
   },

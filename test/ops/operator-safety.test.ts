@@ -14,7 +14,9 @@ import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
 let deps: TestDeps;
-const sink = alertSink(`safety-${Date.now().toString(36)}`);
+// A sink per test: what one test posted is never counted by another, in any order.
+let sinks = 0;
+let sink = alertSink(`safety-${Date.now().toString(36)}-0`);
 const NOW = new Date("2026-11-28T10:02:00Z");
 
 beforeAll(async () => {
@@ -25,6 +27,7 @@ afterAll(async () => {
   await db.close();
 });
 beforeEach(async () => {
+  sink = alertSink(`safety-${Date.now().toString(36)}-${++sinks}`);
   await db.query("delete from cron_runs; delete from task_settings; delete from inventory_locks; delete from emails");
   await deps?.close();
   deps = testDeps(db, { now: NOW, env: { ALERT_WEBHOOK_URL: sink.url } });

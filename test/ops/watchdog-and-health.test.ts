@@ -8,7 +8,9 @@ import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
 let deps: TestDeps;
-const sink = alertSink(`watchdog-${Date.now().toString(36)}`);
+// A sink per test: what one test posted is never counted by another, in any order.
+let sinks = 0;
+let sink = alertSink(`watchdog-${Date.now().toString(36)}-0`);
 const locks = findTask("cleanup-expired-locks");
 const watchdog = findTask("watchdog");
 if (!locks || !watchdog) throw new Error("registry is missing tasks");
@@ -21,6 +23,7 @@ afterAll(async () => {
   await db.close();
 });
 beforeEach(async () => {
+  sink = alertSink(`watchdog-${Date.now().toString(36)}-${++sinks}`);
   await db.query("delete from cron_runs; delete from incidents; delete from emails; delete from task_settings");
   await deps?.close();
   deps = testDeps(db, { env: { ALERT_WEBHOOK_URL: sink.url } });
