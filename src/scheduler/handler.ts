@@ -13,12 +13,15 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     loggerFor(env).error("cron.config", { cron: controller.cron, error: errorMessage(err) });
     throw err;
   }
+  const started = Date.now();
   try {
     await Promise.all([
       runCron(deps, TASKS, controller.cron, controller.scheduledTime),
       controller.cron === EVERY_MINUTE ? runOverridesAndRetries(deps, TASKS, slotOf(controller.scheduledTime)) : [],
     ]);
   } finally {
-    ctx.waitUntil(deps.close());
+    // How long the firing took end to end (Workers' clock moves with I/O, so this is wall time).
+    deps.log.info("cron.done", { cron: controller.cron, ms: Date.now() - started });
+    ctx.waitUntil(deps.close().then(() => deps.log.info("cron.closed", { ms: Date.now() - started })));
   }
 }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
 import type { Task, TaskResult } from "../tasks/types";
-import { claimSlot, finishRun, type Trigger } from "./claims";
+import { claimSlot, finishRun, type TaskSettingsRow, type Trigger } from "./claims";
 
 export class TaskTimeoutError extends Error {
   constructor(readonly budgetMs: number) {
@@ -33,23 +33,11 @@ export interface RunRecord {
   durationMs?: number;
 }
 
-type SettingsRow = {
-  paused: boolean;
-  settings: Record<string, unknown>;
-  schedule_override: string | null;
-};
-
-async function readSettings(deps: AppDeps, taskName: string): Promise<SettingsRow> {
-  const res = await deps.db.execute<SettingsRow>(
-    sql`select paused, settings, schedule_override from task_settings where task_name = ${taskName}`,
-  );
-  return res.rows[0] ?? { paused: false, settings: {}, schedule_override: null };
-}
-
-function skipReason(row: SettingsRow, trigger: Trigger): string | null {
-  if (trigger === "manual" || trigger === "replay") return null; // a run asked for by hand always runs
+/** Why a slot is not run: a run asked for by hand always runs; a paused or overridden task's cron is skipped. */
+export function skipReason(row: TaskSettingsRow, trigger: Trigger): string | null {
+  if (trigger === "manual" || trigger === "replay") return null;
   if (row.paused) return "task is paused";
-  if (trigger === "cron" && row.schedule_override) return `schedule overridden: ${row.schedule_override} (shop time)`;
+  if (trigger === "cron" && row.scheduleOverride) return `schedule overridden: ${row.scheduleOverride} (shop time)`;
   return null;
 }
 
@@ -90,8 +78,6 @@ export async function runTask(outer: AppDeps, task: Task, opts: RunOptions): Pro
 
 async function runOnPool(deps: AppDeps, task: Task, opts: RunOptions): Promise<RunRecord> {
   const log = deps.log.child({ task: task.name, slot: opts.slot.toISOString(), trigger: opts.trigger });
-  const settingsRow = await readSettings(deps, task.name);
-  const { settings } = settingsRow;
   const token = crypto.randomUUID();
   const startedAt = deps.clock();
   const claim = await claimSlot(deps.db, {
@@ -100,7 +86,7 @@ async function runOnPool(deps: AppDeps, task: Task, opts: RunOptions): Promise<R
     startedAt,
     trigger: opts.trigger,
     token,
-    skipReason: skipReason(settingsRow, opts.trigger),
+    skipReason: (row) => skipReason(row, opts.trigger),
     dryRun: opts.dryRun ?? false,
     attempt: opts.attempt ?? 1,
     retryOf: opts.retryOf ?? null,
@@ -110,10 +96,11 @@ async function runOnPool(deps: AppDeps, task: Task, opts: RunOptions): Promise<R
     return { runId: claim.runId, taskName: task.name, outcome: "duplicate" };
   }
   if (claim.kind === "skipped") {
-    log.info("task.skipped", { runId: claim.runId, reason: skipReason(settingsRow, opts.trigger) });
+    log.info("task.skipped", { runId: claim.runId, reason: skipReason(claim.taskSettings, opts.trigger) });
     return { runId: claim.runId, taskName: task.name, outcome: "skipped" };
   }
   log.info("task.start", { runId: claim.runId, takeover: claim.takeover });
+  const { settings } = claim.taskSettings;
   const budgetMs = opts.budgetMs ?? task.budgetMs;
   let outcome: "succeeded" | "failed";
   let result: TaskResult | undefined;
