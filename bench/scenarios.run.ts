@@ -4,8 +4,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { recordEmails } from "../src/email/outbox";
 import worker from "../src/index";
+import { recordEmails } from "../src/notices/outbox";
 import { computeSalesReport, dayFiguresQuery } from "../src/tasks/daily-sales-report";
 import { reconcileStalePayments } from "../src/tasks/reconcile-stale-payments";
 import { createTestDatabase, RecordingQueue, taskDeps, testCtx, testDeps, testEnv } from "../test/helpers/harness";

@@ -1,6 +1,6 @@
-import { handleQueue } from "./email/queue-handler";
 import { app } from "./http/app";
-import { handleScheduled } from "./scheduler/handler";
+import { handleQueue } from "./wiring/queue";
+import { handleScheduled } from "./wiring/scheduled";
 
 export default {
   fetch: app.fetch,

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Bindings that exist only in the test runtime (vitest.config.ts); the Worker's own come from
 // `wrangler types` in worker-configuration.d.ts.
 declare namespace Cloudflare {

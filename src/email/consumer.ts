@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
+import { sendOpsAlert } from "../alerts/ops-alert";
 import { textArray } from "../db/sql-helpers";
 import { sha256Hex } from "../lib/crypto";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
-import { sendOpsAlert } from "../ops/alerts";
-import { EmailMessage } from "./outbox";
+import { EmailMessage } from "../notices/outbox";
 import { type OutgoingEmail, resendSender, type SendOutcome } from "./resend-sender";
 import { RenderError, renderEmail } from "./templates/render";
 

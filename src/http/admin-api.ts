@@ -5,10 +5,10 @@ import { AppError } from "../lib/errors";
 import { formatShopTime } from "../lib/time";
 import { describeIssues } from "../lib/validation";
 import { askRazorpay, paymentById } from "../ops/ask-razorpay";
-import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/overview";
-import { nextRunsOf } from "../ops/schedule";
+import { findTask } from "../ops/registry";
 import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
-import { findTask } from "../tasks/registry";
+import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/task-views";
+import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
 

@@ -3,8 +3,8 @@
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
-import { loggerFor } from "../lib/deps";
 import { AppError } from "../lib/errors";
+import { loggerFor } from "../wiring/open-deps";
 import { adminApi } from "./admin-api";
 import { opsConsole } from "./console";
 import type { HonoEnv } from "./context";

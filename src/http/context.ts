@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { type AppDeps, openDeps } from "../lib/deps";
+import type { AppDeps } from "../lib/deps";
 import type { SettleCommand } from "../payments/webhook-event";
+import { openDeps } from "../wiring/open-deps";
 
 export type HonoEnv = {
   Bindings: Env;

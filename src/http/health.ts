@@ -1,6 +1,6 @@
 import { Hono } from "hono/tiny";
 import { computeHealth, isUnhealthy, type TaskHealth } from "../ops/health";
-import { TASKS } from "../tasks/registry";
+import { TASKS } from "../ops/registry";
 import { type HonoEnv, withDeps } from "./context";
 
 export const health = new Hono<HonoEnv>();

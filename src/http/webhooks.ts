@@ -1,11 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { enqueueEmails } from "../email/outbox";
 import { requireSecret } from "../lib/config";
 import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import { describeIssues } from "../lib/validation";
+import { enqueueEmails } from "../notices/outbox";
 import { settle } from "../payments/settle";
 import { recordEvent } from "../payments/settlement-store";
 import { parseRazorpayEvent } from "../payments/webhook-event";

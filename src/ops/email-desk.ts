@@ -1,8 +1,8 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { emails } from "../db/schema";
-import { enqueueEmails } from "../email/outbox";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
+import { enqueueEmails } from "../notices/outbox";
 
 export const EMAIL_STATUSES = ["queued", "sent", "failed", "dead"] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];

@@ -3,8 +3,8 @@ import { textArray } from "../db/sql-helpers";
 import { previousRun } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
 import { maskPersonalData } from "../lib/log";
+import { describeSchedule, effectiveSchedule, graceMs, nextRunsOf } from "../scheduler/schedule";
 import type { Task } from "../tasks/types";
-import { describeSchedule, effectiveSchedule, graceMs, nextRunsOf } from "./schedule";
 
 export interface TaskHealth {
   name: string;

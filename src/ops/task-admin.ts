@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
+import { sendOpsAlert } from "../alerts/ops-alert";
 import { type CronSpec, parseCron } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { describeIssues } from "../lib/validation";
 import { type RunRecord, runTask } from "../scheduler/run-task";
-import { findTask } from "../tasks/registry";
+import { overrideProblem } from "../scheduler/schedule";
 import type { Task } from "../tasks/types";
-import { sendOpsAlert } from "./alerts";
-import { overrideProblem } from "./schedule";
+import { findTask } from "./registry";
 
 export function taskOr404(name: string): Task {
   const task = findTask(name);

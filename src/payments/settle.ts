@@ -1,6 +1,6 @@
-import { type OrderNoticeType, orderNotice } from "../email/order-notices";
-import { type EmailDraft, enqueueEmails } from "../email/outbox";
 import type { AppDeps } from "../lib/deps";
+import { type OrderNoticeType, orderNotice } from "../notices/order-notices";
+import { type EmailDraft, enqueueEmails } from "../notices/outbox";
 import { type Decision, decide, type Fact, type Outcome } from "./lifecycle";
 import {
   type Application,

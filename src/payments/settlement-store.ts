@@ -4,9 +4,9 @@
 // or changed the order in between) makes the caller read and decide again. Two round trips.
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/executor";
-import { noticeCtes } from "../email/notice-store";
-import type { NotificationDraft, OrderSnapshot } from "../email/order-notices";
-import type { EmailDraft } from "../email/outbox";
+import { noticeCtes } from "../notices/notice-store";
+import type { NotificationDraft, OrderSnapshot } from "../notices/order-notices";
+import type { EmailDraft } from "../notices/outbox";
 import type { Attempt, AttemptStatus, Decision, OrderStatus, Refund } from "./lifecycle";
 
 export interface SettlementLookup {

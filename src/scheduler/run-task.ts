@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
 import type { Task, TaskResult } from "../tasks/types";

@@ -2,8 +2,8 @@
 // DELIVERED) as a pure function, and its effects in one guarded statement with the customer's notice.
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/executor";
-import { noticeCtes } from "../email/notice-store";
-import { type OrderSnapshot, orderNotice } from "../email/order-notices";
+import { noticeCtes } from "../notices/notice-store";
+import { type OrderSnapshot, orderNotice } from "../notices/order-notices";
 import type { OrderStatus } from "../payments/lifecycle";
 import { isUniqueViolation } from "../payments/settlement-store";
 

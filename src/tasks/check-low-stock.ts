@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { textArray } from "../db/sql-helpers";
-import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
+import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -60,7 +60,6 @@ const SEVERITY_ORDER = { oversold: 0, out_of_stock: 1, low: 2 } as const;
 export const checkLowStock: Task = {
   name: "check-low-stock",
   cron: "0 * * * *",
-  schedule: "hourly at :30",
   priority: "MEDIUM",
   description: "Alert the admins about products at or below their low-stock threshold",
   budgetMs: 25_000,

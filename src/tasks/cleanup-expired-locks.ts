@@ -36,7 +36,6 @@ export const expiredLocksPageRange = (now: Date, firstPage: number, pages: numbe
 export const cleanupExpiredLocks: Task = {
   name: "cleanup-expired-locks",
   cron: "*/5 * * * *",
-  schedule: "every 5 minutes",
   priority: "HIGH",
   description: "Delete inventory locks whose expires_at has passed, releasing held stock",
   budgetMs: 25_000,

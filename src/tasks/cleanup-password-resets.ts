@@ -20,7 +20,6 @@ export const deadResetsBatch = (now: Date, limit: number) => sql`
 export const cleanupPasswordResets: Task = {
   name: "cleanup-password-resets",
   cron: "0 * * * *",
-  schedule: "hourly at :30",
   priority: "MEDIUM",
   description: "Delete expired and used password reset tokens",
   budgetMs: 25_000,

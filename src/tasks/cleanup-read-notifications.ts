@@ -24,7 +24,6 @@ export const readNotificationsBatch = (cutoff: Date, limit: number) => sql`
 export const cleanupReadNotifications: Task = {
   name: "cleanup-read-notifications",
   cron: "30 20 * * *",
-  schedule: "daily at 02:00",
   priority: "LOW",
   description: "Delete read notifications older than the retention (default 30 days); unread ones stay",
   budgetMs: 25_000,

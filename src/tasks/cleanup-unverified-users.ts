@@ -37,7 +37,6 @@ export const unverifiedUsersBatch = (cutoff: Date, limit: number) => sql`
 export const cleanupUnverifiedUsers: Task = {
   name: "cleanup-unverified-users",
   cron: "0 0 1 * *",
-  schedule: "monthly on the 1st at 05:30",
   priority: "LOW",
   description: "Delete never-verified accounts older than 30 days that have no orders or payments",
   budgetMs: 25_000,

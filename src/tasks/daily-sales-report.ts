@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
 import { SALE_STATUSES } from "../db/statuses";
-import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { addDays, shopDate, shopDayRange } from "../lib/time";
+import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -138,7 +138,6 @@ export async function computeSalesReport(db: Executor, date: string, at: Date, t
 export const dailySalesReport: Task = {
   name: "daily-sales-report",
   cron: "30 12 * * *",
-  schedule: "daily at 18:00",
   priority: "LOW",
   description: "Email the admins the day's sales (shop day up to 18:00) plus the previous day's final figures",
   budgetMs: 25_000,

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
-import { noticeCtes } from "../email/notice-store";
-import { noticeForEvent, type OrderSnapshot, orderNotice } from "../email/order-notices";
-import { enqueueEmails } from "../email/outbox";
+import { noticeCtes } from "../notices/notice-store";
+import { noticeForEvent, type OrderSnapshot, orderNotice } from "../notices/order-notices";
+import { enqueueEmails } from "../notices/outbox";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -41,7 +41,7 @@ export const pendingOrderEvents = (limit: number) => sql`
   limit ${limit}`;
 
 /**
- * One batch: the notices in TypeScript (order-notices.ts), then one statement that records them and
+ * One batch: the notices in TypeScript (notices/order-notices.ts), then one statement that records them and
  * marks the events delivered. Two runners on one batch record each notice once (its key).
  */
 async function deliverBatch(db: Executor, now: Date, limit: number) {
@@ -77,7 +77,6 @@ async function deliverBatch(db: Executor, now: Date, limit: number) {
 export const deliverOrderEvents: Task = {
   name: "deliver-order-events",
   cron: "* * * * *",
-  schedule: "every minute",
   priority: "MEDIUM",
   description: "Deliver pending order events: the customer's notification row and email",
   budgetMs: 25_000,

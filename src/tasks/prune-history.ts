@@ -19,7 +19,6 @@ const Settings = z.object({
 export const pruneHistory: Task = {
   name: "prune-history",
   cron: "30 20 * * *",
-  schedule: "daily at 02:00",
   priority: "LOW",
   description: "Delete the worker's own old run history, webhook log, delivered events and settled emails",
   budgetMs: 25_000,

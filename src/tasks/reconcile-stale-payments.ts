@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
-import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import { forEachLimited } from "../lib/concurrency";
 import { errorMessage } from "../lib/errors";
+import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 import { type PaymentCheck, recordChecks } from "../payments/checks";
 import { razorpayClient } from "../payments/razorpay-api";
 import { type ReconcileOutcome, reconcileOne } from "../payments/reconcile-one";
@@ -55,7 +55,6 @@ export const stalePaymentsQuery = (cutoff: Date, limit: number) => sql`
 export const reconcileStalePayments: Task = {
   name: "reconcile-stale-payments",
   cron: "*/10 * * * *",
-  schedule: "every 10 minutes",
   priority: "HIGH",
   description: "Ask Razorpay about PENDING payments older than 10 minutes and confirm or fail them",
   budgetMs: 28_000,

@@ -19,8 +19,6 @@ export interface Task {
   name: string;
   /** UTC cron expression, exactly as in wrangler.toml. */
   cron: string;
-  /** The same schedule in plain words, shop time. */
-  schedule: string;
   priority: Priority;
   description: string;
   /** Hard wall-time budget; an overrun is stopped and recorded failed (timeout). */

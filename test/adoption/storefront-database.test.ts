@@ -4,7 +4,7 @@
 // storefront's rows that nothing should touch come out unchanged.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import worker from "../../src/index";
-import { TASKS } from "../../src/tasks/registry";
+import { TASKS } from "../../src/ops/registry";
 import { count } from "../helpers/factories";
 import {
   createTestDatabase,

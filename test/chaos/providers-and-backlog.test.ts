@@ -1,11 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { recordEmails } from "../../src/email/outbox";
 import worker from "../../src/index";
+import { recordEmails } from "../../src/notices/outbox";
+import { findTask } from "../../src/ops/registry";
 import { runTask } from "../../src/scheduler/run-task";
 import { cleanupExpiredLocks } from "../../src/tasks/cleanup-expired-locks";
 import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
-import { findTask } from "../../src/tasks/registry";
 import { chaosRuns, reportFigure } from "../helpers/chaos";
 import { checkout } from "../helpers/checkout";
 import { count, insertProduct } from "../helpers/factories";

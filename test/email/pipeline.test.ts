@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/email/consumer";
-import { recordEmails } from "../../src/email/outbox";
 import worker from "../../src/index";
+import { recordEmails } from "../../src/notices/outbox";
 import { deliverOrderEvents } from "../../src/tasks/deliver-order-events";
 import { count, insertOrder, insertOrderItem, insertProduct, insertUser } from "../helpers/factories";
 import {

@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
 import { describe } from "vitest";
 import { useLocalProxy } from "../../src/db/client";
-import { type AppDeps, type Clock, openDeps } from "../../src/lib/deps";
+import type { AppDeps, Clock } from "../../src/lib/deps";
 import type { Logger } from "../../src/lib/log";
+import { openDeps } from "../../src/wiring/open-deps";
 
 export interface TestDatabase {
   url: string;

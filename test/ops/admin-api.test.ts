@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
-import { TASKS } from "../../src/tasks/registry";
 import { count, insertLock, insertProduct, insertUser } from "../helpers/factories";
 import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 

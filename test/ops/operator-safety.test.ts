@@ -4,9 +4,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
-import { TASKS } from "../../src/tasks/registry";
 import type { Task } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
 import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { recordEmails } from "../../src/email/outbox";
 import worker from "../../src/index";
+import { recordEmails } from "../../src/notices/outbox";
 import { readSearchTerm, timeline } from "../../src/ops/order-desk";
 import { checkout, orderState } from "../helpers/checkout";
 import { count } from "../helpers/factories";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import worker from "../../src/index";
 import { runCron } from "../../src/scheduler/dispatch";
-import { retryDelayMs, runOverridesAndRetries } from "../../src/scheduler/extras";
+import { retryDelayMs, runOverridesAndRetries } from "../../src/scheduler/overrides-and-retries";
 import type { Task } from "../../src/tasks/types";
 import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 
@@ -27,7 +27,6 @@ function hourlyTask(name: string, outcomes: ("ok" | "fail")[]): Task & { calls: 
   return {
     name,
     cron: "0 * * * *",
-    schedule: "hourly",
     priority: "MEDIUM",
     description: "test",
     budgetMs: 5_000,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { computeHealth } from "../../src/ops/health";
+import { findTask, TASKS } from "../../src/ops/registry";
 import { runTask } from "../../src/scheduler/run-task";
-import { findTask, TASKS } from "../../src/tasks/registry";
 import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 import { alertSink } from "../helpers/sink";
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { TASKS } from "../../src/tasks/registry";
+import contractMd from "../../docs/CONTRACT.md?raw";
+import readme from "../../README.md?raw";
+import { TASKS } from "../../src/ops/registry";
 import wranglerToml from "../../wrangler.toml?raw";
+
+// docs/ARCHITECTURE.md, "Adding a task": each step is checked here, task by task.
+const sources = import.meta.glob(["../../src/tasks/*.ts", "../../src/ops/*.ts"]);
+const tests = import.meta.glob("../**/*.test.ts", { query: "?raw", import: "default", eager: true }) as Record<
+  string,
+  string
+>;
 
 function wranglerCrons(toml: string): string[] {
   const block = /crons\s*=\s*\[([\s\S]*?)\]/.exec(toml)?.[1] ?? "";
@@ -29,5 +38,27 @@ describe("registry and wrangler.toml", () => {
     expect(Object.fromEntries(TASKS.filter((t) => !t.internal).map((t) => [t.name, t.cron]))).toEqual(contract);
     // Internal tasks only share the contract's triggers.
     for (const t of TASKS.filter((x) => x.internal)) expect(Object.values(contract)).toContain(t.cron);
+  });
+
+  describe("adding a task: every step done", () => {
+    for (const t of TASKS) {
+      it(t.name, () => {
+        // 1. a file named after it
+        expect(Object.keys(sources).some((f) => f.endsWith(`/${t.name}.ts`))).toBe(true);
+        // 2. a cron that wrangler.toml triggers (above), a description, a budget under the 30 s cron limit
+        expect(t.description.length).toBeGreaterThan(10);
+        expect(t.budgetMs).toBeGreaterThan(0);
+        expect(t.budgetMs).toBeLessThanOrEqual(30_000);
+        // 3. settings whose defaults are complete (an empty settings row is valid)
+        expect(t.settingsSchema.safeParse({}).success).toBe(true);
+        // 4. the README's task table names it with its cron; the contract does unless it is internal
+        expect(readme).toMatch(new RegExp(`\\| ${t.name}[^|]*\\| \`${t.cron.replaceAll("*", "\\*")}\``));
+        if (!t.internal) expect(contractMd).toContain(t.name);
+        // 5. a test that exercises it by name
+        expect(Object.values(tests).some((src) => src.includes(`"${t.name}"`) || src.includes(`/${t.name}"`))).toBe(
+          true,
+        );
+      });
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import worker from "../../src/index";
+import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
-import { TASKS } from "../../src/tasks/registry";
 import type { Task } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
 import { createTestDatabase, type TestDatabase, type TestDeps, testDeps, testEnv } from "../helpers/harness";
@@ -28,7 +28,6 @@ function fakeTask(name: string, cron: string, run: Task["run"], budgetMs = 5_000
   return {
     name,
     cron,
-    schedule: "test",
     priority: "LOW",
     description: "test task",
     budgetMs,

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { formatInr } from "../../lib/money";
 import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/time";
 import { describeIssues, type Schema } from "../../lib/validation";
-import type { EmailKind } from "../kinds";
+import type { EmailKind } from "../../notices/kinds";
 import { html } from "./html";
 import { layout, type Rendered } from "./layout";
 import { type PillTone, pill, S, table } from "./styles";

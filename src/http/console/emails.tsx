@@ -2,7 +2,7 @@ import { Hono } from "hono/tiny";
 import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
 import { EMAIL_STATUSES, isEmailStatus, listEmails, resendEmail } from "../../ops/email-desk";
-import { emailPipelineStats } from "../../ops/overview";
+import { emailPipelineStats } from "../../ops/task-views";
 import type { HonoEnv } from "../context";
 import { backTo } from "./forms";
 import { Badge, Page } from "./shell";

@@ -2,8 +2,8 @@ import type { FC } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import { formatShopTime } from "../../lib/time";
 import { isUnhealthy } from "../../ops/health";
-import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/overview";
 import { flaggedCount } from "../../ops/payment-reviews";
+import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/task-views";
 import type { HonoEnv } from "../context";
 import { duration as ms, Page } from "./shell";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono/tiny";
 import { formatShopTime } from "../../lib/time";
-import { openIncidents, recentIncidents } from "../../ops/overview";
 import { flaggedPayments, resolvedReviews, resolveReview } from "../../ops/payment-reviews";
+import { openIncidents, recentIncidents } from "../../ops/task-views";
 import { operatorName } from "../auth";
 import type { HonoEnv } from "../context";
 import { field } from "./forms";

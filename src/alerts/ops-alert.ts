@@ -1,6 +1,6 @@
-import { adminRecipients, enqueueEmails, recordEmails } from "../email/outbox";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
+import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 
 export interface OpsAlert {
   /** Unique per incident and transition, e.g. `missed/cleanup-expired-locks/<opened>/open`. */

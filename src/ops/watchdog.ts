@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
+import { sendOpsAlert } from "../alerts/ops-alert";
 import { formatShopTime } from "../lib/time";
-import { sendOpsAlert } from "../ops/alerts";
-import { computeHealth, type TaskHealth } from "../ops/health";
-import { parseSettings } from "./settings";
-import type { Task } from "./types";
+import { parseSettings } from "../tasks/settings";
+import type { Task } from "../tasks/types";
+import { computeHealth, type TaskHealth } from "./health";
 
 const Settings = z.object({
   /** Failed runs in a row that make an incident. */
@@ -70,7 +70,6 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
   return {
     name: "watchdog",
     cron: "* * * * *",
-    schedule: "every minute",
     priority: "MEDIUM",
     description: "Alert on missed slots, repeated failures and unusually slow runs; and again when they clear",
     budgetMs: 20_000,

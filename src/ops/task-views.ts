@@ -2,10 +2,10 @@ import { desc, gt, sql } from "drizzle-orm";
 import { incidents } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
 import { formatShopTime } from "../lib/time";
-import { TASKS } from "../tasks/registry";
+import { effectiveSchedule, nextRunsOf } from "../scheduler/schedule";
 import type { Task } from "../tasks/types";
 import { computeHealth, type TaskHealth } from "./health";
-import { effectiveSchedule, nextRunsOf } from "./schedule";
+import { TASKS } from "./registry";
 
 export interface TaskView extends TaskHealth {
   deletes: boolean;

@@ -1,8 +1,8 @@
-import { loggerFor, openDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
-import { TASKS } from "../tasks/registry";
-import { runCron, slotOf } from "./dispatch";
-import { EVERY_MINUTE, runOverridesAndRetries } from "./extras";
+import { TASKS } from "../ops/registry";
+import { runCron, slotOf } from "../scheduler/dispatch";
+import { EVERY_MINUTE, runOverridesAndRetries } from "../scheduler/overrides-and-retries";
+import { loggerFor, openDeps } from "./open-deps";
 
 export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
   let deps: ReturnType<typeof openDeps>;
@@ -22,6 +22,6 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
   } finally {
     // How long the firing took end to end (Workers' clock moves with I/O, so this is wall time).
     deps.log.info("cron.done", { cron: controller.cron, ms: Date.now() - started });
-    ctx.waitUntil(deps.close().then(() => deps.log.info("cron.closed", { ms: Date.now() - started })));
+    ctx.waitUntil(deps.close());
   }
 }

@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { textArray } from "../db/sql-helpers";
 import { firesAt, nextRunWithin } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
-import { effectiveSchedule, OVERRIDE_HORIZON_MS } from "../ops/schedule";
 import type { Task } from "../tasks/types";
 import { type RunRecord, runTask } from "./run-task";
+import { effectiveSchedule, OVERRIDE_HORIZON_MS } from "./schedule";
 
 export const EVERY_MINUTE = "* * * * *";
 

@@ -1,5 +1,5 @@
-import { openDeps } from "../lib/deps";
-import { consumeDeadLetters, consumeEmailBatch } from "./consumer";
+import { consumeDeadLetters, consumeEmailBatch } from "../email/consumer";
+import { openDeps } from "./open-deps";
 
 /**
  * Dispatches by the queue a batch came from, as configured (EMAIL_QUEUE_NAME, EMAIL_DLQ_NAME): the
