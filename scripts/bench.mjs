@@ -8,6 +8,15 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
 
+// The bundle first: a build that fails should fail before minutes of scenarios.
+const out = mkdtempSync(path.join(os.tmpdir(), "ora-bundle-"));
+execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", out], {
+  stdio: "ignore",
+});
+const bundle = readFileSync(path.join(out, "index.js"));
+const gzipKiB = gzipSync(bundle).length / 1024;
+rmSync(out, { recursive: true, force: true });
+
 const run = spawnSync(
   process.execPath,
   ["node_modules/vitest/vitest.mjs", "run", "--config", "vitest.bench.config.ts"],
@@ -20,14 +29,6 @@ if (run.status !== 0) {
 }
 const r = JSON.parse(readFileSync("bench/.results.json", "utf8"));
 rmSync("bench/.results.json");
-
-const out = mkdtempSync(path.join(os.tmpdir(), "ora-bundle-"));
-execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", out], {
-  stdio: "ignore",
-});
-const bundle = readFileSync(path.join(out, "index.js"));
-const gzipKiB = gzipSync(bundle).length / 1024;
-rmSync(out, { recursive: true, force: true });
 
 // The engine measured is named from the server itself (the run above refused to fall back).
 let postgres;

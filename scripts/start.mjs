@@ -1,19 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole system locally. See README "Quick start".
+import { describeInShopTime } from "./lib/cron.mjs";
 import { startStack } from "./lib/stack.mjs";
-
-const IST = (cron) => {
-  const words = {
-    "* * * * *": "every minute",
-    "*/5 * * * *": "every 5 min",
-    "*/10 * * * *": "every 10 min",
-    "0 * * * *": "hourly at :30 IST",
-    "30 20 * * *": "daily 02:00 IST",
-    "30 12 * * *": "daily 18:00 IST",
-    "0 0 1 * *": "1st of month 05:30 IST",
-  };
-  return words[cron] ?? cron;
-};
 
 // Handlers first: a Ctrl-C during startup must still stop what startup already launched.
 let stack = null;
@@ -60,7 +48,7 @@ const lines = [
   ...stack.notes.filter((n) => !n.startsWith("database")).map((n) => `  note          ${n}`),
   stack.mailPreview ? `  mail preview  ${stack.mailPreview}` : "",
   `  schedule      ${stack.localCron ? "firing locally at each UTC minute" : "LOCAL_CRON=off: nothing fires by itself"}`,
-  ...stack.crons.map((c) => `                ${c.padEnd(14)} ${IST(c)}`),
+  ...stack.crons.map((c) => `                ${c.padEnd(14)} ${describeInShopTime(c)}`),
   `  fire by hand  curl '${stack.url}/cdn-cgi/local/scheduled?cron=*/5+*+*+*+*&time='$(date +%s000)`,
   "  stop          Ctrl-C",
   "",

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRazorpayStub } from "../stubs/razorpay-stub.mjs";
 import { startResendStub } from "../stubs/resend-stub.mjs";
-import { cronFires, wranglerCrons } from "./cron-lite.mjs";
+import { cronFires, wranglerCrons } from "./cron.mjs";
 import { MIGRATIONS_DIR, migrateUrl } from "./migrate.mjs";
 import { SEED_RAZORPAY, SEED_SQL } from "./seed.mjs";
 import { startWsProxy } from "./ws-proxy.mjs";

@@ -1,5 +1,6 @@
 import { Resend } from "resend";
 import { requireSecret } from "../lib/config";
+import { withDeadline } from "../lib/deadline";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
 
@@ -36,17 +37,12 @@ function classify(error: ResendError, headers: Record<string, string> | null): S
   return { kind: "transient", error: message, ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
 }
 
-async function withTimeout<T>(work: Promise<T>): Promise<T | "timeout"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), CALL_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
+const withTimeout = <T>(work: Promise<T>) =>
+  withDeadline<T | "timeout">(
+    CALL_TIMEOUT_MS,
+    () => work,
+    () => "timeout",
+  );
 
 /** Resend through its SDK, with baseUrl passed explicitly; the SDK never throws and never retries. */
 export function resendSender(deps: Pick<AppDeps, "env" | "config">) {

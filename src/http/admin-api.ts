@@ -1,16 +1,15 @@
-import { sql } from "drizzle-orm";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { AppError } from "../lib/errors";
 import { formatShopTime } from "../lib/time";
-import { describeIssues } from "../lib/validation";
 import { askRazorpay, paymentById } from "../ops/ask-razorpay";
 import { findTask } from "../ops/registry";
 import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
-import { emailPipelineStats, openIncidents, type RunRow, recentRuns, runJson, taskViews } from "../ops/task-views";
+import { emailPipelineStats, openIncidents, recentRuns, runById, runJson, taskViews } from "../ops/task-views";
 import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
+import { valid } from "./validate";
 
 export const adminApi = new Hono<HonoEnv>();
 adminApi.use("*", requireAdmin({ basic: false }), withDeps);
@@ -40,36 +39,40 @@ adminApi.get("/tasks/:name", async (c) => {
 const RunsQuery = z.object({
   task: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   status: z.optional(z.enum(["running", "succeeded", "failed", "skipped"])),
-  limit: z._default(z.coerce.number().check(z.int()).check(z.minimum(1), z.maximum(500)), 50),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
 });
 
-adminApi.get("/runs", async (c) => {
-  const q = RunsQuery.safeParse(c.req.query());
-  if (!q.success) throw new AppError("bad_request", `invalid query: ${describeIssues(q.error, 1)}`);
-  if (q.data.task && !findTask(q.data.task) && !q.data.task.startsWith("unknown-cron:")) {
-    throw new AppError("bad_request", `unknown task "${q.data.task}"`);
+adminApi.get("/runs", valid("query", RunsQuery), async (c) => {
+  const q = c.req.valid("query");
+  if (q.task && !findTask(q.task) && !q.task.startsWith("unknown-cron:")) {
+    throw new AppError("bad_request", `unknown task "${q.task}"`);
   }
-  const rows = await recentRuns(c.get("deps"), q.data);
+  const rows = await recentRuns(c.get("deps"), q);
   return c.json({ runs: rows.map(runJson) });
 });
 
-adminApi.post("/tasks/:name/run", async (c) => {
+const RunBody = z.strictObject({
+  dryRun: z._default(z.boolean(), false),
+  replay: z._default(z.boolean(), false),
+});
+const RunQuery = z.object({
+  dryRun: z.optional(z.enum(["true", "false"])),
+  replay: z.optional(z.enum(["true", "false"])),
+  at: z.optional(z.string()),
+});
+
+adminApi.post("/tasks/:name/run", valid("json", RunBody), valid("query", RunQuery), async (c) => {
   const deps = c.get("deps");
   const task = taskOr404(c.req.param("name"));
-  const body = z
-    .strictObject({ dryRun: z._default(z.boolean(), false), replay: z._default(z.boolean(), false) })
-    .safeParse(await jsonBody(c.req.raw));
-  if (!body.success) throw new AppError("bad_request", 'body must be {"dryRun"?: boolean, "replay"?: boolean}');
-  const dryRun = body.data.dryRun || c.req.query("dryRun") === "true";
-  const replay = body.data.replay || c.req.query("replay") === "true";
-  const atText = c.req.query("at");
+  const body = c.req.valid("json");
+  const query = c.req.valid("query");
+  const dryRun = body.dryRun || query.dryRun === "true";
+  const replay = body.replay || query.replay === "true";
+  const atText = query.at;
   const at = atText === undefined ? undefined : new Date(atText);
   if (at && Number.isNaN(at.getTime())) throw new AppError("bad_request", "at must be an ISO time");
   const record = await runNow(deps, task, { dryRun, replay, ...(at ? { at } : {}) });
-  const res = await deps.db.execute<RunRow>(sql`
-    select id, task_name, scheduled_at, status, started_at, finished_at, duration_ms, result, error, trigger,
-           attempt, dry_run, duplicate_fires, takeovers, retry_of from cron_runs where id = ${record.runId}`);
-  const row = res.rows[0];
+  const row = await runById(deps, record.runId);
   if (!row) throw new AppError("internal", "the run was not recorded");
   return c.json({ run: runJson(row) });
 });

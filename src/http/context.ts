@@ -1,11 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "../lib/deps";
-import type { SettleCommand } from "../payments/webhook-event";
 import { openDeps } from "../wiring/open-deps";
 
 export type HonoEnv = {
   Bindings: Env;
-  Variables: { deps: AppDeps; razorpay: { eventId: string; type: string; command: SettleCommand } };
+  /** Routes that need more declare their own variables on top (webhooks.ts: the verified event). */
+  Variables: { deps: AppDeps };
 };
 
 /** Opens the invocation's dependencies (a pool per request) and ends the pool after the response. */

@@ -8,7 +8,7 @@ import { describeIssues } from "../lib/validation";
 import { enqueueEmails } from "../notices/outbox";
 import { settle } from "../payments/settle";
 import { recordEvent } from "../payments/settlement-store";
-import { parseRazorpayEvent } from "../payments/webhook-event";
+import { parseRazorpayEvent, type SettleCommand } from "../payments/webhook-event";
 import { applyCourierUpdate, courierTarget } from "../shipping/courier";
 import { readBodyLimited } from "./body";
 import { type HonoEnv, withDeps } from "./context";
@@ -25,11 +25,16 @@ function parseJson(raw: Uint8Array): unknown {
   }
 }
 
+/** What the signature check learned, for the handler after it (this route's own variable). */
+type RazorpayEnv = HonoEnv & {
+  Variables: { razorpay: { eventId: string; type: string; command: SettleCommand } };
+};
+
 /**
- * Razorpay: the signature is checked over the raw bytes before anything is parsed or written.
- * Everything after that is one database statement, so the answer comes well inside 5 s.
+ * Razorpay: the signature is checked over the raw bytes before anything is parsed or written (so
+ * the body is read here, bounded, rather than by Hono's bodyLimit, which would hand us parsed text).
  */
-webhooks.post("/razorpay", async (c, next) => {
+const verifyRazorpay = createMiddleware<RazorpayEnv>(async (c, next) => {
   const raw = await readBodyLimited(c.req.raw);
   const signature = c.req.header("x-razorpay-signature");
   const secret = requireSecret(c.env, "RAZORPAY_WEBHOOK_SECRET");
@@ -43,7 +48,9 @@ webhooks.post("/razorpay", async (c, next) => {
   c.set("razorpay", { eventId, type: parsed.type, command: parsed.command });
   await next();
 });
-webhooks.post("/razorpay", withDeps, async (c) => {
+
+// Everything after the check is one settlement (two round trips), well inside Razorpay's 5 s.
+webhooks.post("/razorpay", verifyRazorpay, withDeps, async (c) => {
   const { eventId, type, command } = c.get("razorpay");
   const deps = c.get("deps");
   const now = deps.clock();

@@ -95,7 +95,7 @@ const ConfigSchema = z.object({
   RAZORPAY_API_BASE: apiBase("https://api.razorpay.com"),
   RESEND_API_BASE: apiBase("https://api.resend.com"),
   BUSINESS_TIMEZONE: timeZone,
-  LOW_STOCK_THRESHOLD: z._default(z.coerce.number().check(z.int()).check(z.minimum(0)), 5),
+  LOW_STOCK_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 5),
   EMAIL_FROM: z._default(z.string().check(z.minLength(3)), "ORA Jewellery <orders@ora-jewellery.example>"),
   ADMIN_EMAIL: emailList,
   ALERT_WEBHOOK_URL: optionalUrl,
@@ -107,9 +107,9 @@ const ConfigSchema = z.object({
     ),
   EMAIL_QUEUE_NAME: z._default(z.string().check(z.minLength(1)), "ora-email"),
   EMAIL_DLQ_NAME: z._default(z.string().check(z.minLength(1)), "ora-email-dlq"),
-  DB_POOL_MAX: z._default(z.coerce.number().check(z.int()).check(z.minimum(1), z.maximum(6)), 3),
+  DB_POOL_MAX: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(6)), 3),
   /** How long the public /api/health/cron answer is reused, so polling it cannot load the database. */
-  HEALTH_CACHE_SECONDS: z._default(z.coerce.number().check(z.int()).check(z.minimum(0), z.maximum(300)), 15),
+  HEALTH_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)), 15),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,16 +2,11 @@
 // it) and the email (the order-status template renders it). Both are keyed `<type>/<orderId>`, so
 // whoever records a notice first (the settlement that made the change, or deliver-order-events
 // reading the outbox) records it once.
+
+import { ORDER_NOTICE_TYPES } from "./kinds";
 import type { EmailDraft } from "./outbox";
 
-export const ORDER_NOTICE_TYPES = [
-  "ORDER_PLACED",
-  "ORDER_CONFIRMED",
-  "ORDER_SHIPPED",
-  "ORDER_DELIVERED",
-  "ORDER_CANCELLED",
-  "RETURN_APPROVED",
-] as const;
+export { ORDER_NOTICE_TYPES };
 export type OrderNoticeType = (typeof ORDER_NOTICE_TYPES)[number];
 
 /** An order as a notice needs it (one read: order, customer, items). */

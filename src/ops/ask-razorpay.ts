@@ -51,16 +51,20 @@ export async function askRazorpay(deps: AppDeps, payment: PendingPayment, dryRun
   return { ...step, orderStatus: after?.orderStatus ?? null, paymentStatus: after?.paymentStatus ?? null };
 }
 
+/** A payments row as the reconciler reads it, with its order's checkout time. */
+const pendingPayment = () =>
+  ({
+    id: payments.id,
+    order_id: payments.orderId,
+    transaction_id: payments.transactionId,
+    razorpay_payment_id: payments.razorpayPaymentId,
+    order_created_at: orders.createdAt,
+  }) as const;
+
 /** The payment an order's "Ask Razorpay now" asks about: its newest payments row. */
 export async function paymentOfOrder(deps: Pick<AppDeps, "db">, orderId: string): Promise<PendingPayment | null> {
   const [p] = await deps.db
-    .select({
-      id: payments.id,
-      order_id: payments.orderId,
-      transaction_id: payments.transactionId,
-      razorpay_payment_id: payments.razorpayPaymentId,
-      order_created_at: orders.createdAt,
-    })
+    .select(pendingPayment())
     .from(payments)
     .innerJoin(orders, eq(orders.id, payments.orderId))
     .where(eq(payments.orderId, orderId))
@@ -72,13 +76,7 @@ export async function paymentOfOrder(deps: Pick<AppDeps, "db">, orderId: string)
 /** One payments row by id, as the reconciler reads it. */
 export async function paymentById(deps: Pick<AppDeps, "db">, id: string): Promise<PendingPayment | null> {
   const [p] = await deps.db
-    .select({
-      id: payments.id,
-      order_id: payments.orderId,
-      transaction_id: payments.transactionId,
-      razorpay_payment_id: payments.razorpayPaymentId,
-      order_created_at: orders.createdAt,
-    })
+    .select(pendingPayment())
     .from(payments)
     .innerJoin(orders, eq(orders.id, payments.orderId))
     .where(eq(payments.id, id));

@@ -7,8 +7,6 @@ import { enqueueEmails } from "../notices/outbox";
 export const EMAIL_STATUSES = ["queued", "sent", "failed", "dead"] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
-export const isEmailStatus = (s: string): s is EmailStatus => (EMAIL_STATUSES as readonly string[]).includes(s);
-
 /** The newest emails in one state (emails_status_created_idx): who, what, and why it failed. */
 export function listEmails(deps: Pick<AppDeps, "db">, status: EmailStatus, limit = 100) {
   return deps.db

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { sendOpsAlert } from "../alerts/ops-alert";
+import { taskSettings } from "../db/schema";
 import { type CronSpec, parseCron } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
@@ -65,9 +66,10 @@ export async function setSettings(
     throw new AppError("bad_request", `invalid settings for ${task.name}: ${issues}`);
   }
   const stored = body as Record<string, unknown>;
-  await deps.db.execute(sql`
-    insert into task_settings (task_name, settings, updated_at) values (${task.name}, ${JSON.stringify(stored)}::jsonb, ${now})
-    on conflict (task_name) do update set settings = excluded.settings, updated_at = excluded.updated_at`);
+  await deps.db
+    .insert(taskSettings)
+    .values({ taskName: task.name, settings: stored, updatedAt: now })
+    .onConflictDoUpdate({ target: taskSettings.taskName, set: { settings: stored, updatedAt: now } });
   return stored;
 }
 
@@ -81,9 +83,11 @@ export function parseOverride(expr: unknown, now: Date, shopTimeZone: string): C
 }
 
 export async function setScheduleOverride(deps: AppDeps, task: Task, spec: CronSpec | null, now: Date): Promise<void> {
-  await deps.db.execute(sql`
-    insert into task_settings (task_name, schedule_override, updated_at) values (${task.name}, ${spec?.source ?? null}, ${now})
-    on conflict (task_name) do update set schedule_override = excluded.schedule_override, updated_at = excluded.updated_at`);
+  const scheduleOverride = spec?.source ?? null;
+  await deps.db
+    .insert(taskSettings)
+    .values({ taskName: task.name, scheduleOverride, updatedAt: now })
+    .onConflictDoUpdate({ target: taskSettings.taskName, set: { scheduleOverride, updatedAt: now } });
 }
 
 /** How far a manual `at` may lie ahead of our clock (the operator's clock may be a little ahead). */

@@ -1,5 +1,5 @@
-import { desc, gt, sql } from "drizzle-orm";
-import { incidents } from "../db/schema";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { cronRuns, incidents } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
 import { formatShopTime } from "../lib/time";
 import { effectiveSchedule, nextRunsOf } from "../scheduler/schedule";
@@ -31,58 +31,52 @@ export async function taskViews(deps: AppDeps, now: Date, tasks: readonly Task[]
   });
 }
 
-export type RunRow = {
-  id: string;
-  task_name: string;
-  scheduled_at: Date | string;
-  status: string;
-  started_at: Date | string;
-  finished_at: Date | string | null;
-  duration_ms: number | null;
-  result: Record<string, unknown> | null;
-  error: string | null;
-  trigger: string;
-  attempt: number;
-  dry_run: boolean;
-  duplicate_fires: number;
-  takeovers: number;
-  retry_of: string | null;
-};
+export type RunRow = typeof cronRuns.$inferSelect;
 
+/** A run as the admin API answers it: times as ISO strings, no claim token. */
 export function runJson(r: RunRow) {
-  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+  const iso = (v: Date | null) => (v === null ? null : v.toISOString());
   return {
     id: r.id,
-    taskName: r.task_name,
-    scheduledAt: iso(r.scheduled_at),
+    taskName: r.taskName,
+    scheduledAt: iso(r.scheduledAt),
     status: r.status,
-    startedAt: iso(r.started_at),
-    finishedAt: iso(r.finished_at),
-    durationMs: r.duration_ms,
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    durationMs: r.durationMs,
     result: r.result,
     error: r.error,
     trigger: r.trigger,
     attempt: r.attempt,
-    dryRun: r.dry_run,
-    duplicateFires: r.duplicate_fires,
+    dryRun: r.dryRun,
+    duplicateFires: r.duplicateFires,
     takeovers: r.takeovers,
-    retryOf: r.retry_of,
+    retryOf: r.retryOf,
   };
 }
 
-export async function recentRuns(
-  deps: AppDeps,
-  opts: { task?: string; limit: number; status?: string },
+/** Run history, newest first (cron_runs_started_idx; by task through cron_runs_task_slot_uq). */
+export function recentRuns(
+  deps: Pick<AppDeps, "db">,
+  opts: { task?: string | undefined; limit: number; status?: string | undefined },
 ): Promise<RunRow[]> {
-  const res = await deps.db.execute<RunRow>(sql`
-    select id, task_name, scheduled_at, status, started_at, finished_at, duration_ms, result, error, trigger,
-           attempt, dry_run, duplicate_fires, takeovers, retry_of
-    from cron_runs
-    where (${opts.task ?? null}::text is null or task_name = ${opts.task ?? null})
-      and (${opts.status ?? null}::text is null or status = ${opts.status ?? null})
-    order by started_at desc
-    limit ${opts.limit}`);
-  return res.rows;
+  return deps.db
+    .select()
+    .from(cronRuns)
+    .where(
+      and(
+        opts.task ? eq(cronRuns.taskName, opts.task) : undefined,
+        opts.status ? eq(cronRuns.status, opts.status) : undefined,
+      ),
+    )
+    .orderBy(desc(cronRuns.startedAt))
+    .limit(opts.limit);
+}
+
+/** One run by id. */
+export async function runById(deps: Pick<AppDeps, "db">, id: string): Promise<RunRow | null> {
+  const [row] = await deps.db.select().from(cronRuns).where(eq(cronRuns.id, id));
+  return row ?? null;
 }
 
 export async function emailPipelineStats(deps: AppDeps, now: Date) {
@@ -98,23 +92,20 @@ export async function emailPipelineStats(deps: AppDeps, now: Date) {
   return { ...counts, oldestQueuedAgeSeconds };
 }
 
-export async function openIncidents(deps: AppDeps) {
-  const res = await deps.db.execute<{
-    key: string;
-    kind: string;
-    task_name: string | null;
-    opened_at: Date | string;
-    details: Record<string, unknown>;
-  }>(
-    sql`select key, kind, task_name, opened_at, details from incidents where resolved_at is null order by opened_at desc limit 50`,
-  );
-  return res.rows.map((r) => ({
-    key: r.key,
-    kind: r.kind,
-    task: r.task_name,
-    openedAt: new Date(r.opened_at).toISOString(),
-    details: r.details,
-  }));
+export async function openIncidents(deps: Pick<AppDeps, "db">) {
+  const rows = await deps.db
+    .select({
+      key: incidents.key,
+      kind: incidents.kind,
+      task: incidents.taskName,
+      openedAt: incidents.openedAt,
+      details: incidents.details,
+    })
+    .from(incidents)
+    .where(isNull(incidents.resolvedAt))
+    .orderBy(desc(incidents.openedAt))
+    .limit(50);
+  return rows.map((r) => ({ ...r, openedAt: r.openedAt.toISOString() }));
 }
 
 /** Incidents cleared in the last week, newest first. */

@@ -1,3 +1,4 @@
+import { withDeadline } from "../lib/deadline";
 import type { AppDeps } from "../lib/deps";
 import { errorMessage } from "../lib/errors";
 import type { Task, TaskResult } from "../tasks/types";
@@ -40,23 +41,11 @@ export function skipReason(row: TaskSettingsRow, trigger: Trigger): string | nul
   return null;
 }
 
-async function withBudget<T>(budgetMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const overrun = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new TaskTimeoutError(budgetMs);
-      // Reject before aborting: a task that returns the moment it sees the abort must still lose the race.
-      reject(err);
-      ac.abort(err);
-    }, budgetMs);
+/** The task's time budget: an overrun is a TaskTimeoutError, and the task's signal is aborted. */
+const withBudget = <T>(budgetMs: number, work: (signal: AbortSignal) => Promise<T>) =>
+  withDeadline(budgetMs, work, () => {
+    throw new TaskTimeoutError(budgetMs);
   });
-  try {
-    return await Promise.race([work(ac.signal), overrun]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
 
 /** A statement still running this long after the budget is stopped by Postgres itself. */
 const STATEMENT_GRACE_MS = 1_000;

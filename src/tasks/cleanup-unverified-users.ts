@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
+import { batchUntilBudget } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -51,9 +52,8 @@ export const cleanupUnverifiedUsers: Task = {
       );
       return { wouldDelete: res.rows[0]?.n ?? 0, cutoff: cutoff.toISOString() };
     }
-    const started = deps.clock().getTime();
-    const totals = { users: 0, passwordResets: 0, notifications: 0, locks: 0, batches: 0 };
-    for (;;) {
+    const totals = { users: 0, passwordResets: 0, notifications: 0, locks: 0 };
+    const loop = await batchUntilBudget(deps, softBudgetMs, async () => {
       const res = await deps.db.execute<{ users: number; resets: number; notes: number; locks: number }>(
         unverifiedUsersBatch(cutoff, batchSize),
       );
@@ -62,11 +62,8 @@ export const cleanupUnverifiedUsers: Task = {
       totals.passwordResets += row.resets;
       totals.notifications += row.notes;
       totals.locks += row.locks;
-      totals.batches += 1;
-      const elapsed = deps.clock().getTime() - started;
-      if (row.users < batchSize) return { deleted: totals.users, ...totals, backlogRemains: false };
-      if (deps.signal.aborted || elapsed > softBudgetMs)
-        return { deleted: totals.users, ...totals, backlogRemains: true };
-    }
+      return { more: row.users >= batchSize };
+    });
+    return { deleted: totals.users, ...totals, batches: loop.batches, backlogRemains: loop.backlogRemains };
   },
 };

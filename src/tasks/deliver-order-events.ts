@@ -4,6 +4,7 @@ import type { Executor } from "../db/executor";
 import { noticeCtes } from "../notices/notice-store";
 import { noticeForEvent, type OrderSnapshot, orderNotice } from "../notices/order-notices";
 import { enqueueEmails } from "../notices/outbox";
+import { batchUntilBudget } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -90,17 +91,15 @@ export const deliverOrderEvents: Task = {
       );
       return { pending: res.rows[0]?.n ?? 0, dryRun: true };
     }
-    const started = deps.clock().getTime();
     let delivered = 0;
     let emailsQueued = 0;
-    for (;;) {
+    await batchUntilBudget(deps, s.softBudgetMs, async () => {
       const batch = await deliverBatch(deps.db, now, s.batchSize);
       await enqueueEmails(deps, batch.emailIds);
       delivered += batch.delivered;
       emailsQueued += batch.emailIds.length;
-      if (batch.delivered < s.batchSize || deps.signal.aborted) break;
-      if (deps.clock().getTime() - started > s.softBudgetMs) break;
-    }
+      return { more: batch.delivered >= s.batchSize };
+    });
     const stale = new Date(now.getTime() - s.requeueAfterMinutes * 60_000);
     const requeued = await deps.db.execute<{ id: string }>(requeueStaleEmails(now, stale));
     await enqueueEmails(

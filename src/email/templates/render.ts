@@ -3,6 +3,7 @@ import { formatInr } from "../../lib/money";
 import { addDays, formatShopDate, formatShopTime, shopDate } from "../../lib/time";
 import { describeIssues, type Schema } from "../../lib/validation";
 import type { EmailKind } from "../../notices/kinds";
+import { ORDER_NOTICE_TYPES } from "../../notices/kinds";
 import { html } from "./html";
 import { layout, type Rendered } from "./layout";
 import { type PillTone, pill, S, table } from "./styles";
@@ -14,14 +15,7 @@ export class RenderError extends Error {
 const Item = z.object({ name: z.string(), sku: z.optional(z.string()), quantity: z.number(), unitPrice: z.number() });
 
 const OrderStatus = z.object({
-  type: z.enum([
-    "ORDER_PLACED",
-    "ORDER_CONFIRMED",
-    "ORDER_SHIPPED",
-    "ORDER_DELIVERED",
-    "ORDER_CANCELLED",
-    "RETURN_APPROVED",
-  ]),
+  type: z.enum(ORDER_NOTICE_TYPES),
   title: z.string(),
   message: z.string(),
   orderId: z.string(),

@@ -1,22 +1,22 @@
 import { Hono } from "hono/tiny";
-import { AppError } from "../../lib/errors";
+import * as z from "zod/mini";
 import { formatShopTime } from "../../lib/time";
-import { EMAIL_STATUSES, isEmailStatus, listEmails, resendEmail } from "../../ops/email-desk";
+import { EMAIL_STATUSES, listEmails, resendEmail } from "../../ops/email-desk";
 import { emailPipelineStats } from "../../ops/task-views";
 import type { HonoEnv } from "../context";
+import { valid } from "../validate";
 import { backTo } from "./forms";
-import { Badge, Page } from "./shell";
+import { Badge, Page, Table } from "./shell";
 
 export const emailPages = new Hono<HonoEnv>();
 
-emailPages.get("/emails", async (c) => {
+const EmailsQuery = z.object({ status: z._default(z.enum(EMAIL_STATUSES), "failed"), done: z.optional(z.string()) });
+
+emailPages.get("/emails", valid("query", EmailsQuery), async (c) => {
   const deps = c.get("deps");
   const now = deps.clock();
   const tz = deps.config.BUSINESS_TIMEZONE;
-  const status = c.req.query("status") ?? "failed";
-  if (!isEmailStatus(status)) {
-    throw new AppError("bad_request", `status must be one of ${EMAIL_STATUSES.join(", ")}`);
-  }
+  const { status } = c.req.valid("query");
   const [rows, stats] = await Promise.all([listEmails(deps, status), emailPipelineStats(deps, now)]);
   const self = `/admin/emails?status=${status}`;
   return c.html(
@@ -40,57 +40,50 @@ emailPages.get("/emails", async (c) => {
         {rows.length === 0 ? (
           <p id="no-emails">No {status} emails.</p>
         ) : (
-          <table id="emails">
-            <caption class="muted" style="text-align:left">
-              newest {rows.length} {status}
-            </caption>
-            <thead>
-              <tr>
-                <th>Created</th>
-                <th>What</th>
-                <th>To</th>
-                <th>Status</th>
-                <th>Why</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((m) => (
-                <tr data-email={m.id}>
-                  <td style="white-space:nowrap">{formatShopTime(m.createdAt, tz)}</td>
-                  <td>
-                    {m.kind}
-                    {m.title && <div class="muted">{m.title}</div>}
-                    {m.orderNumber && (
-                      <div>
-                        <a href={`/admin/orders/${encodeURIComponent(m.orderNumber)}`}>{m.orderNumber}</a>
-                      </div>
-                    )}
-                  </td>
-                  <td>{m.to.join(", ")}</td>
-                  <td>
-                    <Badge value={m.status} />
-                    <div class="muted">
-                      {m.attempts} tr{m.attempts === 1 ? "y" : "ies"}
-                      {m.resends > 0 ? ` · resent ${m.resends}×` : ""}
-                      {m.sentAt ? ` · sent ${formatShopTime(m.sentAt, tz)}` : ""}
+          <Table
+            id="emails"
+            head={["Created", "What", "To", "Status", "Why", ""]}
+            caption={
+              <>
+                newest {rows.length} {status}
+              </>
+            }
+          >
+            {rows.map((m) => (
+              <tr data-email={m.id}>
+                <td style="white-space:nowrap">{formatShopTime(m.createdAt, tz)}</td>
+                <td>
+                  {m.kind}
+                  {m.title && <div class="muted">{m.title}</div>}
+                  {m.orderNumber && (
+                    <div>
+                      <a href={`/admin/orders/${encodeURIComponent(m.orderNumber)}`}>{m.orderNumber}</a>
                     </div>
-                  </td>
-                  <td class="err">{m.lastError ?? ""}</td>
-                  <td>
-                    {(m.status === "failed" || m.status === "dead") && (
-                      <form method="post" action={`/admin/emails/${m.id}/resend`} class="inline">
-                        <input type="hidden" name="back" value={self} />
-                        <button type="submit" aria-label={`Resend ${m.kind} to ${m.to.join(", ")}`}>
-                          Resend
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  )}
+                </td>
+                <td>{m.to.join(", ")}</td>
+                <td>
+                  <Badge value={m.status} />
+                  <div class="muted">
+                    {m.attempts} tr{m.attempts === 1 ? "y" : "ies"}
+                    {m.resends > 0 ? ` · resent ${m.resends}×` : ""}
+                    {m.sentAt ? ` · sent ${formatShopTime(m.sentAt, tz)}` : ""}
+                  </div>
+                </td>
+                <td class="err">{m.lastError ?? ""}</td>
+                <td>
+                  {(m.status === "failed" || m.status === "dead") && (
+                    <form method="post" action={`/admin/emails/${m.id}/resend`} class="inline">
+                      <input type="hidden" name="back" value={self} />
+                      <button type="submit" aria-label={`Resend ${m.kind} to ${m.to.join(", ")}`}>
+                        Resend
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </Page>,

@@ -5,7 +5,7 @@ import { isUnhealthy } from "../../ops/health";
 import { flaggedCount } from "../../ops/payment-reviews";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/task-views";
 import type { HonoEnv } from "../context";
-import { duration as ms, Page } from "./shell";
+import { duration as ms, Page, Table } from "./shell";
 
 export const homePage = new Hono<HonoEnv>();
 
@@ -101,80 +101,63 @@ homePage.get("/", async (c) => {
       )}
       <section>
         <h2>Tasks</h2>
-        <table id="tasks">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Schedule ({tz})</th>
-              <th>Next run</th>
-              <th>Last run</th>
-              <th>24 h success</th>
-              <th>Durations</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.map((t) => (
-              <tr data-task={t.name}>
-                <td>
-                  <span class="dot" style={`background:${DOT[t.status]}`} title={t.status} />
-                  <a href={`/admin/tasks/${t.name}`}>
-                    <b>{t.name}</b>
-                  </a>{" "}
-                  <span class="muted">{t.priority}</span>
-                  <div class="muted">{t.description}</div>
-                </td>
-                <td>
-                  {t.schedule.description}
-                  <div class="muted">cron {t.schedule.cron} UTC</div>
-                </td>
-                <td>{t.paused ? "paused" : t.nextRuns[0] ? t.nextRuns[0].shopTime : "—"}</td>
-                <td>
-                  {t.lastRun ? (
-                    <>
-                      {t.lastRun.status} · {ms(t.lastRun.durationMs)}
-                      <div class="muted">{formatShopTime(new Date(t.lastRun.startedAt), tz)}</div>
-                    </>
-                  ) : (
-                    <span class="muted">never</span>
-                  )}
-                  {t.lastFailure && t.status === "failing" && <div class="err">{t.lastFailure.error}</div>}
-                </td>
-                <td>
-                  {t.stats24h.runs === 0 ? "—" : `${Math.round((1 - t.stats24h.failureRate) * 100)}%`}
-                  <div class="muted">
-                    {t.stats24h.runs} runs · p50 {ms(t.stats24h.p50Ms)} · p95 {ms(t.stats24h.p95Ms)}
-                  </div>
-                </td>
-                <td>
-                  <Sparkline values={t.recentDurationsMs} />
-                </td>
-                <td style="white-space:nowrap">
+        <Table id="tasks" head={["Task", `Schedule (${tz})`, "Next run", "Last run", "24 h success", "Durations", ""]}>
+          {tasks.map((t) => (
+            <tr data-task={t.name}>
+              <td>
+                <span class="dot" style={`background:${DOT[t.status]}`} title={t.status} />
+                <a href={`/admin/tasks/${t.name}`}>
+                  <b>{t.name}</b>
+                </a>{" "}
+                <span class="muted">{t.priority}</span>
+                <div class="muted">{t.description}</div>
+              </td>
+              <td>
+                {t.schedule.description}
+                <div class="muted">cron {t.schedule.cron} UTC</div>
+              </td>
+              <td>{t.paused ? "paused" : t.nextRuns[0] ? t.nextRuns[0].shopTime : "—"}</td>
+              <td>
+                {t.lastRun ? (
+                  <>
+                    {t.lastRun.status} · {ms(t.lastRun.durationMs)}
+                    <div class="muted">{formatShopTime(new Date(t.lastRun.startedAt), tz)}</div>
+                  </>
+                ) : (
+                  <span class="muted">never</span>
+                )}
+                {t.lastFailure && t.status === "failing" && <div class="err">{t.lastFailure.error}</div>}
+              </td>
+              <td>
+                {t.stats24h.runs === 0 ? "—" : `${Math.round((1 - t.stats24h.failureRate) * 100)}%`}
+                <div class="muted">
+                  {t.stats24h.runs} runs · p50 {ms(t.stats24h.p50Ms)} · p95 {ms(t.stats24h.p95Ms)}
+                </div>
+              </td>
+              <td>
+                <Sparkline values={t.recentDurationsMs} />
+              </td>
+              <td style="white-space:nowrap">
+                <form method="post" action={`/admin/tasks/${t.name}/run`} class="inline">
+                  <button class="primary" type="submit" name="run" value="1">
+                    Run now
+                  </button>
+                </form>{" "}
+                {t.deletes && (
                   <form method="post" action={`/admin/tasks/${t.name}/run`} class="inline">
-                    <button class="primary" type="submit" name="run" value="1">
-                      Run now
-                    </button>
-                  </form>{" "}
-                  {t.deletes && (
-                    <form method="post" action={`/admin/tasks/${t.name}/run`} class="inline">
-                      <input type="hidden" name="dryRun" value="true" />
-                      <button type="submit">Dry run</button>
-                    </form>
-                  )}{" "}
-                  {t.pausable && (
-                    <form
-                      method="post"
-                      action={`/admin/tasks/${t.name}/${t.paused ? "resume" : "pause"}`}
-                      class="inline"
-                    >
-                      <button type="submit">{t.paused ? "Resume" : "Pause"}</button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                    <input type="hidden" name="dryRun" value="true" />
+                    <button type="submit">Dry run</button>
+                  </form>
+                )}{" "}
+                {t.pausable && (
+                  <form method="post" action={`/admin/tasks/${t.name}/${t.paused ? "resume" : "pause"}`} class="inline">
+                    <button type="submit">{t.paused ? "Resume" : "Pause"}</button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       </section>
       <section>
         <h2>Email pipeline</h2>
@@ -194,45 +177,33 @@ homePage.get("/", async (c) => {
       </section>
       <section id="runs-section">
         <h2>Recent runs{task ? ` of ${task}` : ""}</h2>
-        <table id="runs">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Slot</th>
-              <th>Status</th>
-              <th>Trigger</th>
-              <th>Duration</th>
-              <th>Result / error</th>
+        <Table id="runs" head={["Task", "Slot", "Status", "Trigger", "Duration", "Result / error"]}>
+          {runs.map(runJson).map((r) => (
+            <tr data-run={r.id}>
+              <td>
+                <a href={`/admin/runs/${r.id}`}>{r.taskName}</a>
+              </td>
+              <td>{r.scheduledAt ? formatShopTime(new Date(r.scheduledAt), tz) : ""}</td>
+              <td>
+                {r.status}
+                {r.dryRun ? " (dry run)" : ""}
+                {r.duplicateFires > 0 ? <span class="muted"> · fired {r.duplicateFires + 1}×</span> : ""}
+              </td>
+              <td>
+                {r.trigger}
+                {r.attempt > 1 ? ` #${r.attempt}` : ""}
+              </td>
+              <td>{ms(r.durationMs)}</td>
+              <td>
+                {r.error ? (
+                  <span class="err">{r.error}</span>
+                ) : (
+                  <span class="muted">{r.result ? JSON.stringify(r.result) : ""}</span>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {runs.map(runJson).map((r) => (
-              <tr data-run={r.id}>
-                <td>
-                  <a href={`/admin/runs/${r.id}`}>{r.taskName}</a>
-                </td>
-                <td>{r.scheduledAt ? formatShopTime(new Date(r.scheduledAt), tz) : ""}</td>
-                <td>
-                  {r.status}
-                  {r.dryRun ? " (dry run)" : ""}
-                  {r.duplicateFires > 0 ? <span class="muted"> · fired {r.duplicateFires + 1}×</span> : ""}
-                </td>
-                <td>
-                  {r.trigger}
-                  {r.attempt > 1 ? ` #${r.attempt}` : ""}
-                </td>
-                <td>{ms(r.durationMs)}</td>
-                <td>
-                  {r.error ? (
-                    <span class="err">{r.error}</span>
-                  ) : (
-                    <span class="muted">{r.result ? JSON.stringify(r.result) : ""}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </section>
     </Page>,
   );

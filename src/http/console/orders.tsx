@@ -5,7 +5,7 @@ import { askRazorpay, paymentOfOrder } from "../../ops/ask-razorpay";
 import { orderDossier, readSearchTerm, searchOrders, timeline } from "../../ops/order-desk";
 import type { HonoEnv } from "../context";
 import { backTo } from "./forms";
-import { Badge, money, Page, withNotice } from "./shell";
+import { Badge, money, Page, Table, withNotice } from "./shell";
 
 export const orderPages = new Hono<HonoEnv>();
 
@@ -24,35 +24,29 @@ orderPages.get("/search", async (c) => {
             Nothing found for <b>{q.trim()}</b> (searched {term.kind.replace("-", " ")}s).
           </p>
         ) : (
-          <table id="results">
-            <caption class="muted" style="text-align:left">
-              {hits.length} order{hits.length === 1 ? "" : "s"} for {term.kind.replace("-", " ")} {term.value}
-            </caption>
-            <thead>
+          <Table
+            id="results"
+            head={["Order", "Status", "Amount", "Customer", "Placed"]}
+            caption={
+              <>
+                {hits.length} order{hits.length === 1 ? "" : "s"} for {term.kind.replace("-", " ")} {term.value}
+              </>
+            }
+          >
+            {hits.map((h) => (
               <tr>
-                <th>Order</th>
-                <th>Status</th>
-                <th>Amount</th>
-                <th>Customer</th>
-                <th>Placed</th>
+                <td>
+                  <a href={`/admin/orders/${encodeURIComponent(h.orderNumber)}`}>{h.orderNumber}</a>
+                </td>
+                <td>
+                  <Badge value={h.status} />
+                </td>
+                <td>{money(h.totalAmount, h.currency)}</td>
+                <td>{h.email}</td>
+                <td>{formatShopTime(new Date(h.createdAt), tz)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {hits.map((h) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/orders/${encodeURIComponent(h.orderNumber)}`}>{h.orderNumber}</a>
-                  </td>
-                  <td>
-                    <Badge value={h.status} />
-                  </td>
-                  <td>{money(h.totalAmount, h.currency)}</td>
-                  <td>{h.email}</td>
-                  <td>{formatShopTime(new Date(h.createdAt), tz)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
     </Page>,
@@ -99,109 +93,79 @@ orderPages.get("/orders/:orderNumber", async (c) => {
         </section>
         <section id="items">
           <h2>Items</h2>
-          <table>
-            <thead>
+          <Table head={["Piece", "Qty", ">Price"]}>
+            {d.items.map((i) => (
               <tr>
-                <th>Piece</th>
-                <th>Qty</th>
-                <th style="text-align:right">Price</th>
+                <td>
+                  {i.name} <span class="muted">{i.sku}</span>
+                </td>
+                <td>{i.quantity}</td>
+                <td style="text-align:right">{money(i.unitPrice, d.currency)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.items.map((i) => (
-                <tr>
-                  <td>
-                    {i.name} <span class="muted">{i.sku}</span>
-                  </td>
-                  <td>{i.quantity}</td>
-                  <td style="text-align:right">{money(i.unitPrice, d.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </section>
       </div>
       <section id="payments">
         <h2>Payments and attempts</h2>
-        <table>
-          <thead>
+        <Table head={["Payment", "Status", "Razorpay ids", "Amount", "Note"]}>
+          {d.payments.map((p) => (
             <tr>
-              <th>Payment</th>
-              <th>Status</th>
-              <th>Razorpay ids</th>
-              <th>Amount</th>
-              <th>Note</th>
+              <td>
+                row <span class="muted">{p.id}</span>
+              </td>
+              <td>
+                <Badge value={p.status} />
+              </td>
+              <td>
+                {p.transactionId}
+                {p.razorpayPaymentId && p.razorpayPaymentId !== p.transactionId && <div>{p.razorpayPaymentId}</div>}
+              </td>
+              <td>
+                {money(p.amount, d.currency)}
+                {p.refundedAmount > 0 && <div class="muted">refunded {money(p.refundedAmount, d.currency)}</div>}
+              </td>
+              <td>
+                {p.needsReview && <div class="err">needs review: {p.reviewReason}</div>}
+                {p.failureReason && <div class="muted">{p.failureReason}</div>}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {d.payments.map((p) => (
-              <tr>
-                <td>
-                  row <span class="muted">{p.id}</span>
-                </td>
-                <td>
-                  <Badge value={p.status} />
-                </td>
-                <td>
-                  {p.transactionId}
-                  {p.razorpayPaymentId && p.razorpayPaymentId !== p.transactionId && <div>{p.razorpayPaymentId}</div>}
-                </td>
-                <td>
-                  {money(p.amount, d.currency)}
-                  {p.refundedAmount > 0 && <div class="muted">refunded {money(p.refundedAmount, d.currency)}</div>}
-                </td>
-                <td>
-                  {p.needsReview && <div class="err">needs review: {p.reviewReason}</div>}
-                  {p.failureReason && <div class="muted">{p.failureReason}</div>}
-                </td>
-              </tr>
-            ))}
-            {d.attempts.map((a) => (
-              <tr>
-                <td>attempt</td>
-                <td>
-                  <Badge value={a.status} />
-                </td>
-                <td>{a.id}</td>
-                <td>
-                  {money(a.amount, d.currency)}
-                  {a.amountRefunded > 0 && <div class="muted">refunded {money(a.amountRefunded, d.currency)}</div>}
-                </td>
-                <td class="muted">
-                  {a.method ?? ""} {a.failureReason ?? ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          {d.attempts.map((a) => (
+            <tr>
+              <td>attempt</td>
+              <td>
+                <Badge value={a.status} />
+              </td>
+              <td>{a.id}</td>
+              <td>
+                {money(a.amount, d.currency)}
+                {a.amountRefunded > 0 && <div class="muted">refunded {money(a.amountRefunded, d.currency)}</div>}
+              </td>
+              <td class="muted">
+                {a.method ?? ""} {a.failureReason ?? ""}
+              </td>
+            </tr>
+          ))}
+        </Table>
       </section>
       <section id="webhooks">
         <h2>Webhook events received ({d.events.length})</h2>
         {d.events.length === 0 ? (
           <p class="muted">None recorded for this order.</p>
         ) : (
-          <table>
-            <thead>
+          <Table head={["Received", "Type", "Event id", "Outcome"]}>
+            {d.events.map((e) => (
               <tr>
-                <th>Received</th>
-                <th>Type</th>
-                <th>Event id</th>
-                <th>Outcome</th>
+                <td>{at(e.receivedAt)}</td>
+                <td>
+                  {e.eventType} <span class="muted">{e.provider}</span>
+                </td>
+                <td>{e.eventId}</td>
+                <td>{e.outcome ?? "—"}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.events.map((e) => (
-                <tr>
-                  <td>{at(e.receivedAt)}</td>
-                  <td>
-                    {e.eventType} <span class="muted">{e.provider}</span>
-                  </td>
-                  <td>{e.eventId}</td>
-                  <td>{e.outcome ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
       <section id="checks">
@@ -209,82 +173,61 @@ orderPages.get("/orders/:orderNumber", async (c) => {
         {d.checks.length === 0 ? (
           <p class="muted">Never asked: the webhooks told us, or the payment was never stale.</p>
         ) : (
-          <table>
-            <thead>
+          <Table head={["When", "Who", "Asked about", "Learned"]}>
+            {d.checks.map((k) => (
               <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>Asked about</th>
-                <th>Learned</th>
+                <td>{at(k.checkedAt)}</td>
+                <td>{k.source}</td>
+                <td>{k.razorpayId}</td>
+                <td>
+                  {k.outcome}
+                  {k.detail && k.detail !== k.outcome && <div class="muted">{k.detail}</div>}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.checks.map((k) => (
-                <tr>
-                  <td>{at(k.checkedAt)}</td>
-                  <td>{k.source}</td>
-                  <td>{k.razorpayId}</td>
-                  <td>
-                    {k.outcome}
-                    {k.detail && k.detail !== k.outcome && <div class="muted">{k.detail}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
       <section id="messages">
         <h2>Notifications and emails</h2>
-        <table>
-          <thead>
+        <Table head={["What", "To", "Status", "Tries", "Last error"]}>
+          {d.notifications.map((n) => (
             <tr>
-              <th>What</th>
-              <th>To</th>
-              <th>Status</th>
-              <th>Tries</th>
-              <th>Last error</th>
+              <td>
+                notification · {n.type}
+                <div class="muted">{n.title}</div>
+              </td>
+              <td>in the shop</td>
+              <td>{n.isRead ? "read" : "unread"}</td>
+              <td />
+              <td />
             </tr>
-          </thead>
-          <tbody>
-            {d.notifications.map((n) => (
-              <tr>
-                <td>
-                  notification · {n.type}
-                  <div class="muted">{n.title}</div>
-                </td>
-                <td>in the shop</td>
-                <td>{n.isRead ? "read" : "unread"}</td>
-                <td />
-                <td />
-              </tr>
-            ))}
-            {d.emails.map((m) => (
-              <tr data-email={m.id}>
-                <td>
-                  email · {m.kind}
-                  <div class="muted">{m.subject ?? ""}</div>
-                </td>
-                <td>{m.to.join(", ")}</td>
-                <td>
-                  <Badge value={m.status} />
-                </td>
-                <td>
-                  {m.attempts}
-                  {m.resends > 0 ? ` · resent ${m.resends}×` : ""}
-                </td>
-                <td class="err">
-                  {m.lastError ?? ""}
-                  {(m.status === "failed" || m.status === "dead") && (
-                    <form method="post" action={`/admin/emails/${m.id}/resend`} class="inline">
-                      <input type="hidden" name="back" value={self} /> <button type="submit">Resend</button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+          {d.emails.map((m) => (
+            <tr data-email={m.id}>
+              <td>
+                email · {m.kind}
+                <div class="muted">{m.subject ?? ""}</div>
+              </td>
+              <td>{m.to.join(", ")}</td>
+              <td>
+                <Badge value={m.status} />
+              </td>
+              <td>
+                {m.attempts}
+                {m.resends > 0 ? ` · resent ${m.resends}×` : ""}
+              </td>
+              <td class="err">
+                {m.lastError ?? ""}
+                {(m.status === "failed" || m.status === "dead") && (
+                  <form method="post" action={`/admin/emails/${m.id}/resend`} class="inline">
+                    <input type="hidden" name="back" value={self} /> <button type="submit">Resend</button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       </section>
       <section id="timeline">
         <h2>Timeline</h2>

@@ -5,7 +5,7 @@ import { openIncidents, recentIncidents } from "../../ops/task-views";
 import { operatorName } from "../auth";
 import type { HonoEnv } from "../context";
 import { field } from "./forms";
-import { Badge, money, Page, withNotice } from "./shell";
+import { Badge, money, Page, Table, withNotice } from "./shell";
 
 export const reviewPages = new Hono<HonoEnv>();
 
@@ -33,39 +33,28 @@ reviewPages.get("/reviews", async (c) => {
         {flagged.length === 0 ? (
           <p class="muted">Nothing flagged.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Order</th>
-                <th>Payment</th>
-                <th>Why</th>
-                <th>Flagged</th>
-                <th>Resolve</th>
+          <Table head={["Order", "Payment", "Why", "Flagged", "Resolve"]}>
+            {flagged.map((p) => (
+              <tr data-payment={p.id}>
+                <td>
+                  <a href={`/admin/orders/${encodeURIComponent(p.orderNumber)}`}>{p.orderNumber}</a>
+                </td>
+                <td>
+                  <Badge value={p.status} /> {money(p.amount)}
+                  <div class="muted">{p.razorpayPaymentId ?? p.transactionId}</div>
+                </td>
+                <td class="err">{p.reason ?? ""}</td>
+                <td>{at(p.flaggedAt)}</td>
+                <td>
+                  <form method="post" action={`/admin/reviews/${p.id}/resolve`}>
+                    <label for={`note-${p.id}`}>What was done</label>
+                    <input id={`note-${p.id}`} name="note" required maxlength={500} style="width:100%" />
+                    <button type="submit">Resolved</button>
+                  </form>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {flagged.map((p) => (
-                <tr data-payment={p.id}>
-                  <td>
-                    <a href={`/admin/orders/${encodeURIComponent(p.orderNumber)}`}>{p.orderNumber}</a>
-                  </td>
-                  <td>
-                    <Badge value={p.status} /> {money(p.amount)}
-                    <div class="muted">{p.razorpayPaymentId ?? p.transactionId}</div>
-                  </td>
-                  <td class="err">{p.reason ?? ""}</td>
-                  <td>{at(p.flaggedAt)}</td>
-                  <td>
-                    <form method="post" action={`/admin/reviews/${p.id}/resolve`}>
-                      <label for={`note-${p.id}`}>What was done</label>
-                      <input id={`note-${p.id}`} name="note" required maxlength={500} style="width:100%" />
-                      <button type="submit">Resolved</button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
       <section id="incidents">

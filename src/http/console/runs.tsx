@@ -4,7 +4,7 @@ import { cronRuns } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
 import type { HonoEnv } from "../context";
-import { Badge, duration, Page } from "./shell";
+import { Badge, duration, Page, Table } from "./shell";
 
 export const runPages = new Hono<HonoEnv>();
 
@@ -74,30 +74,20 @@ runPages.get("/runs/:id", async (c) => {
       </section>
       <section id="recent">
         <h2>Recent runs of {run.taskName}</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Slot</th>
-              <th>Status</th>
-              <th>Trigger</th>
-              <th>Duration</th>
+        <Table head={["Slot", "Status", "Trigger", "Duration"]}>
+          {recent.map((r) => (
+            <tr aria-current={r.id === run.id ? "true" : undefined}>
+              <td>
+                <a href={`/admin/runs/${r.id}`}>{at(r.scheduledAt)}</a>
+              </td>
+              <td>
+                <Badge value={r.status} />
+              </td>
+              <td>{r.trigger}</td>
+              <td>{duration(r.durationMs)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {recent.map((r) => (
-              <tr aria-current={r.id === run.id ? "true" : undefined}>
-                <td>
-                  <a href={`/admin/runs/${r.id}`}>{at(r.scheduledAt)}</a>
-                </td>
-                <td>
-                  <Badge value={r.status} />
-                </td>
-                <td>{r.trigger}</td>
-                <td>{duration(r.durationMs)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </section>
     </Page>,
   );

@@ -100,6 +100,21 @@ export const Page: FC<PageProps> = (p) => (
   </html>
 );
 
+/** A table with one header row: a heading starting with ">" is right-aligned; "" heads an action column. */
+export const Table: FC<{ id?: string; head: string[]; caption?: Child; children?: Child }> = (p) => (
+  <table id={p.id}>
+    {p.caption && (
+      <caption class="muted" style="text-align:left">
+        {p.caption}
+      </caption>
+    )}
+    <thead>
+      <tr>{p.head.map((h) => (h.startsWith(">") ? <th style="text-align:right">{h.slice(1)}</th> : <th>{h}</th>))}</tr>
+    </thead>
+    <tbody>{p.children}</tbody>
+  </table>
+);
+
 export const Badge: FC<{ value: string }> = ({ value }) => <span class={`badge ${value}`}>{value}</span>;
 
 /** "—" for nothing, milliseconds below a second, else seconds. */

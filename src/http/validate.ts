@@ -1,0 +1,15 @@
+import type { ValidationTargets } from "hono";
+import { validator } from "hono/validator";
+import { AppError } from "../lib/errors";
+import { describeIssues, type Schema } from "../lib/validation";
+
+/**
+ * Hono's validator with a zod schema: bad input is one 400 naming each problem, and the handler
+ * reads the typed value with `c.req.valid(target)`.
+ */
+export const valid = <Target extends keyof ValidationTargets, T>(target: Target, schema: Schema<T>) =>
+  validator(target, (value): T => {
+    const r = schema.safeParse(value);
+    if (!r.success) throw new AppError("bad_request", `invalid ${target}: ${describeIssues(r.error)}`);
+    return r.data;
+  });
