@@ -53,7 +53,7 @@ const PROD_RT_MS = 8;
 const modelled = (rts, conns) => `${f(rts + conns)} RT → ${f((rts + conns) * PROD_RT_MS)} ms at ${PROD_RT_MS} ms/RT`;
 const curveRows = r.locks.curve.map((c) => [
   `cleanup-expired-locks from the firing, ${f(c.n)} expired + ${f(c.n)} live, ${c.layout}`,
-  `${f(c.ms)} ms firing → recorded (task ${f(c.recordedMs)} ms); ${f(c.deleted)} deleted in ${c.batches} batch(es); ${f(c.liveLeft)} live kept; ${modelled(c.roundTrips, c.connections)}`,
+  `${f(c.ms)} ms firing → recorded (task ${f(c.recordedMs)} ms${c.trials > 1 ? `; medians of ${c.trials} trials` : ""}); ${f(c.deleted)} deleted in ${c.batches} batch(es); ${f(c.liveLeft)} live kept; ${modelled(c.roundTrips, c.connections)}`,
   `raw DELETE on a copy: ${f(c.rawMs)} ms`,
   `${f(c.ratio, 2)}×`,
   c.n === 300_000 && c.layout === "interleaved"

@@ -9,10 +9,10 @@ import { emailPipelineStats, openIncidents, recentRuns, runById, runJson, taskVi
 import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
-import { valid } from "./validate";
+import { smallBody, valid } from "./validate";
 
 export const adminApi = new Hono<HonoEnv>();
-adminApi.use("*", requireAdmin({ basic: false }), withDeps);
+adminApi.use("*", requireAdmin({ basic: false }), smallBody, withDeps);
 
 async function jsonBody(req: Request): Promise<unknown> {
   const text = await req.text();

@@ -3,7 +3,9 @@
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
+import { ConfigError } from "../lib/config";
 import { AppError } from "../lib/errors";
+import { InvalidSettingsError } from "../tasks/settings";
 import { loggerFor } from "../wiring/open-deps";
 import { adminApi } from "./admin-api";
 import { opsConsole } from "./console";
@@ -25,6 +27,11 @@ app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route
 app.onError((err, c) => {
   if (err instanceof AppError) {
     return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  }
+  if (err instanceof InvalidSettingsError) return c.json({ error: { code: "bad_request", message: err.message } }, 400);
+  if (err instanceof ConfigError) {
+    // Says which variable is missing (never its value): the operator fixes the deploy.
+    return c.json({ error: { code: "config_missing", message: err.message } }, 500);
   }
   if (err instanceof HTTPException) {
     // Raised by Hono's own middleware (the dashboard's CSRF origin check).

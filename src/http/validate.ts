@@ -1,4 +1,5 @@
 import type { ValidationTargets } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { validator } from "hono/validator";
 import { AppError } from "../lib/errors";
 import { describeIssues, type Schema } from "../lib/validation";
@@ -13,3 +14,11 @@ export const valid = <Target extends keyof ValidationTargets, T>(target: Target,
     if (!r.success) throw new AppError("bad_request", `invalid ${target}: ${describeIssues(r.error)}`);
     return r.data;
   });
+
+/** Admin and console bodies are a few fields: anything over 64 KiB is refused (413) before it is read. */
+export const smallBody = bodyLimit({
+  maxSize: 64 * 1024,
+  onError: () => {
+    throw new AppError("payload_too_large", "body over 64 KiB");
+  },
+});

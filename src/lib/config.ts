@@ -1,6 +1,10 @@
 import * as z from "zod/mini";
-import { AppError } from "./errors";
 import { describeIssues } from "./validation";
+
+/** A missing secret or a bad variable: the Worker cannot do its job until the deploy is fixed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 /** Secrets the Worker cannot do its work without; each is checked where it is first needed. */
 export type SecretName =
@@ -39,8 +43,7 @@ export function secretValues(env: Env): string[] {
 export function requireSecret(env: Env, name: SecretName): string {
   const value = (env as unknown as Record<string, unknown>)[name];
   if (typeof value !== "string" || value.trim() === "") {
-    throw new AppError(
-      "config_missing",
+    throw new ConfigError(
       `${name} is not set: add it with \`wrangler secret put ${name}\` (locally in .dev.vars or the environment)`,
     );
   }
@@ -125,7 +128,7 @@ export function loadConfig(env: Env): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    throw new AppError("config_missing", `invalid configuration: ${issues}`);
+    throw new ConfigError(`invalid configuration: ${issues}`);
   }
   return parsed.data;
 }

@@ -1,16 +1,17 @@
-/** The one error type the HTTP layer turns into `{"error": {"code", "message"}}`. */
+/**
+ * A refusal an operator or a caller should read: the HTTP edge turns it into
+ * `{"error": {"code", "message"}}` with its status. Tasks and configuration raise their own errors
+ * (InvalidSettingsError, ConfigError), which the edge maps too.
+ */
 export const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
-  unprocessable: 422,
   config_missing: 500,
   internal: 500,
-  upstream_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -19,7 +20,6 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
   ) {
     super(message);
     this.name = "AppError";

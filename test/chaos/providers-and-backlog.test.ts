@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { recordEmails } from "../../src/notices/outbox";
@@ -120,7 +120,7 @@ describe("provider faults", () => {
         "ora-email",
         ids.map((emailId, i) => ({ id: `o${attempts}-${i}`, timestamp: new Date(), attempts, body: { emailId } })),
       );
-      const ctx = createExecutionContext();
+      const ctx = testCtx();
       await worker.queue(batch, e, ctx);
       return getQueueResult(batch, ctx);
     };
@@ -257,7 +257,7 @@ describe("backlogs drain over successive runs, each within its budget", () => {
           .slice(i, i + 100)
           .map((emailId, j) => ({ id: `b${i + j}`, timestamp: new Date(), attempts: 1, body: { emailId } })),
       );
-      const ctx = createExecutionContext();
+      const ctx = testCtx();
       await worker.queue(batch, e, ctx);
       await getQueueResult(batch, ctx);
       maxBatchMs = Math.max(maxBatchMs, Date.now() - b0);

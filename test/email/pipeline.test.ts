@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/email/consumer";
 import worker from "../../src/index";
@@ -11,6 +11,7 @@ import {
   type TestDatabase,
   type TestDeps,
   taskDeps,
+  testCtx,
   testDeps,
   testEnv,
 } from "../helpers/harness";
@@ -44,7 +45,7 @@ async function consume(
     opts.queue ?? "ora-email",
     bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts: opts.attempts ?? 1, body })),
   );
-  const ctx = createExecutionContext();
+  const ctx = testCtx();
   const env = testEnv(db, {
     RESEND_API_KEY: API_KEY,
     EMAIL_QUEUE: new RecordingQueue(),
@@ -73,7 +74,7 @@ async function consumeSpying(bodies: unknown[], attempts = 1) {
     ackAll: () => acks.push(...bodies),
     retryAll: () => retries.push(...bodies.map((body) => ({ body, delaySeconds: undefined }))),
   } as unknown as MessageBatch<unknown>;
-  const ctx = createExecutionContext();
+  const ctx = testCtx();
   await worker.queue(batch, testEnv(db, { RESEND_API_KEY: API_KEY, EMAIL_QUEUE: new RecordingQueue() }), ctx);
   return { retries, acks };
 }

@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
 import { describe } from "vitest";
@@ -107,19 +108,13 @@ export function taskDeps(
   };
 }
 
-/** An ExecutionContext whose waitUntil promises can be awaited by the test. */
+/**
+ * The one ExecutionContext of the tests: the runtime's own (so getQueueResult can read a queue
+ * batch's acks from it), with `drain()` to wait until everything handed to waitUntil has finished.
+ */
 export function testCtx(): ExecutionContext & { drain(): Promise<void> } {
-  const waits: Promise<unknown>[] = [];
-  return {
-    waitUntil: (p: Promise<unknown>) => {
-      waits.push(p);
-    },
-    passThroughOnException() {},
-    props: {},
-    async drain() {
-      await Promise.allSettled(waits);
-    },
-  } as unknown as ExecutionContext & { drain(): Promise<void> };
+  const ctx = createExecutionContext();
+  return Object.assign(ctx, { drain: () => waitOnExecutionContext(ctx) });
 }
 
 /**

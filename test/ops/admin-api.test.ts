@@ -190,3 +190,24 @@ describe("admin API", () => {
     expect((await call("POST", "/api/admin/tasks/nope/run")).status).toBe(404);
   });
 });
+
+describe("admin bodies", () => {
+  it("a body over 64 KiB is refused (413) before it is read, and nothing is stored", async () => {
+    const res = await call("PUT", "/api/admin/tasks/cleanup-expired-locks/settings", {
+      body: { batchSize: 1000, note: "x".repeat(70 * 1024) },
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "payload_too_large" } });
+    expect(await count(db, "task_settings", "task_name = 'cleanup-expired-locks'")).toBe(0);
+  });
+
+  it("a bad query or body names the problem (400) and runs nothing", async () => {
+    const bad = await call("GET", "/api/admin/runs?limit=0");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/limit/);
+    const body = await call("POST", "/api/admin/tasks/cleanup-expired-locks/run", { body: { dryRun: "yes" } });
+    expect(body.status).toBe(400);
+    expect(((await body.json()) as { error: { message: string } }).error.message).toMatch(/dryRun/);
+    expect(await count(db, "cron_runs")).toBe(0);
+  });
+});

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { recordEmails } from "../../src/notices/outbox";
@@ -64,7 +64,7 @@ async function deliverQueued() {
     "ora-email",
     sent.map((m, i) => ({ id: `m${Date.now()}-${i}`, timestamp: new Date(), attempts: 1, body: m.body })),
   );
-  const ctx = createExecutionContext();
+  const ctx = testCtx();
   await worker.queue(batch, env(), ctx);
   await getQueueResult(batch, ctx);
 }

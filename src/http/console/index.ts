@@ -3,6 +3,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
 import { requireAdmin } from "../auth";
 import { type HonoEnv, withDeps } from "../context";
+import { smallBody } from "../validate";
 import { emailPages } from "./emails";
 import { homePage } from "./home";
 import { orderPages } from "./orders";
@@ -30,6 +31,7 @@ opsConsole.use(
   requireAdmin({ basic: true }),
   // Basic-auth credentials ride along on any form post, so posts must come from the console itself.
   csrf(),
+  smallBody,
   withDeps,
 );
 // Pages carry customers' details: never kept by a browser or a proxy.
