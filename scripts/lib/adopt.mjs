@@ -148,12 +148,17 @@ const tableOf = (stmt) =>
  * The worker's part of every migration, made safe to run on a storefront's live tables. Returns the
  * statements with what each does, in order.
  */
-export function adoptionPlan(migrationsFolder) {
+export function adoptionPlan(migrationsFolder, from = 0) {
   const plan = [];
-  for (const m of readMigrationFiles({ migrationsFolder })) {
+  for (const m of readMigrationFiles({ migrationsFolder }).slice(from)) {
     for (const chunk of m.sql) {
       for (const raw of chunk.split(/;\s*(?=ALTER TABLE|CREATE )/)) {
-        const stmt = raw.trim().replace(/;$/, "");
+        // Later migrations write storefront indexes IF NOT EXISTS (see prebuildStorefrontIndexes):
+        // read them as plain CREATE INDEX, which the plan rewrites for its own use.
+        const stmt = raw
+          .trim()
+          .replace(/;$/, "")
+          .replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/i, (_m, u) => `CREATE ${u ?? ""}INDEX`);
         if (!stmt) continue;
         const table = tableOf(stmt);
         const onStorefront = table !== undefined && STOREFRONT_TABLES.has(table);
@@ -283,5 +288,47 @@ export async function adopt(client, migrationsFolder, log = console.log) {
       m.folderMillis,
     ]);
   }
+  return done;
+}
+
+/**
+ * An already-migrated database gets later migrations the ordinary way, in one transaction, where an
+ * index on a storefront table would lock the shop's writes while it builds. So the pending
+ * migrations' new storefront columns and indexes come first, the indexes built concurrently (the
+ * migration's own ADD COLUMN / CREATE INDEX IF NOT EXISTS then find them). Returns the lines it did.
+ */
+export async function prebuildStorefrontIndexes(client, migrationsFolder, applied, log = console.log) {
+  const done = [];
+  await client.query("set lock_timeout = '5s'");
+  const pending = adoptionPlan(migrationsFolder, applied).filter(
+    (s) => s.concurrently || (s.storefront && /ADD COLUMN IF NOT EXISTS/.test(s.sql)),
+  );
+  for (const step of pending) {
+    if (!step.index) {
+      // A new column on a storefront table (nullable or with a constant default: no rewrite), first,
+      // so the indexes on it can be built.
+      const [, table] = /ALTER TABLE "([^"]+)"/.exec(step.sql) ?? [];
+      const [, column] = /ADD COLUMN IF NOT EXISTS "([^"]+)"/.exec(step.sql) ?? [];
+      const c = await client.query(
+        "select 1 from information_schema.columns where table_schema = 'public' and table_name = $1 and column_name = $2",
+        [table, column],
+      );
+      if (c.rowCount > 0) continue;
+      await client.query(step.sql);
+      log(`add column ${table}.${column}`);
+      done.push(`add column ${table}.${column}`);
+      continue;
+    }
+    const r = await client.query(
+      "select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = $1",
+      [step.index],
+    );
+    if (r.rowCount > 0 && r.rows[0].indisvalid) continue;
+    if (r.rowCount > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS "${step.index}"`);
+    await client.query(step.sql);
+    log(step.what);
+    done.push(step.what);
+  }
+  await client.query("reset lock_timeout");
   return done;
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { adopt, needsAdoption, storefrontProblems } from "./adopt.mjs";
+import { adopt, needsAdoption, prebuildStorefrontIndexes, storefrontProblems } from "./adopt.mjs";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 const LOCK_KEY = 7_240_913; // arbitrary, stable: "ora-jobs migrations"
@@ -39,11 +39,12 @@ export async function migrateUrl(url, log = () => {}) {
         );
       }
     }
+    const prebuilt = before > 0 ? await prebuildStorefrontIndexes(client, MIGRATIONS_DIR, before, log) : [];
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
     const after = await appliedCount(client);
     return after === before
       ? ["nothing to do: every migration is applied"]
-      : [`applied ${after - before} migration(s)`];
+      : [`applied ${after - before} migration(s)`, ...prebuilt];
   } finally {
     await client.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
     await client.end();

@@ -153,6 +153,45 @@ describe("npm run db:migrate", () => {
     expect((await migrate(url)).out).toMatch(/nothing to do/);
   });
 
+  it("a later migration builds its storefront indexes concurrently first, then applies the ordinary way", async (ctx) => {
+    if (skip()) ctx.skip();
+    const { url, q } = await database(STOREFRONT_SQL);
+    expect((await migrate(url)).code).toBe(0);
+    // As if the last migration had not shipped yet when the shop adopted: undo it.
+    const journal = JSON.parse(readFileSync(path.join(ROOT, "drizzle/meta/_journal.json"), "utf8")) as {
+      entries: { tag: string }[];
+    };
+    const last = journal.entries.at(-1)?.tag ?? "";
+    const text = readFileSync(path.join(ROOT, `drizzle/${last}.sql`), "utf8");
+    const storefrontIndexes = [
+      ...text.matchAll(
+        /CREATE (?:UNIQUE )?INDEX (IF NOT EXISTS )?"([^"]+)" ON "(users|products|inventory_locks|orders|order_items|payments|notifications|password_resets)"/g,
+      ),
+    ];
+    // Every such index and column is written IF NOT EXISTS, so the transactional run finds the prebuilt one.
+    for (const m of storefrontIndexes) expect(m[1], m[2]).toBe("IF NOT EXISTS ");
+    const storefrontColumns = [
+      ...text.matchAll(
+        /ALTER TABLE "(users|products|inventory_locks|orders|order_items|payments|notifications|password_resets)" ADD COLUMN (IF NOT EXISTS )?"([^"]+)"/g,
+      ),
+    ];
+    for (const m of storefrontColumns) expect(m[2], m[3]).toBe("IF NOT EXISTS ");
+    // Undo 0006_ops_console by hand (its table, columns and indexes), then forget it was applied.
+    expect(last).toBe("0006_ops_console");
+    await q(`drop table payment_checks;
+      drop index order_events_order_idx; drop index emails_order_idx;
+      drop index payments_review_idx; drop index payments_review_resolved_idx;
+      alter table emails drop column resends;
+      alter table payments drop column review_resolved_at, drop column review_resolved_by, drop column review_note`);
+    await q("delete from drizzle.__drizzle_migrations where id = (select max(id) from drizzle.__drizzle_migrations)");
+    const res = await migrate(url);
+    expect(res.code, res.out).toBe(0);
+    expect(res.out).toMatch(/applied 1 migration/);
+    for (const m of storefrontIndexes) expect(res.out).toContain(`create index ${m[2]} on ${m[3]} (concurrently)`);
+    expect((await q("select count(*)::int as n from pg_index where not indisvalid")).rows[0].n).toBe(0);
+    expect((await migrate(url)).out).toMatch(/nothing to do/);
+  });
+
   it("refuses a storefront missing a column (or with an incompatible one), naming each, and changes nothing", async (ctx) => {
     if (skip()) ctx.skip();
     // The same storefront, made before it had razorpay_order_id, and with json metadata.
