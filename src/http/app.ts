@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
 import { ConfigError } from "../lib/config";
-import { AppError } from "../lib/errors";
+import { AppError, errorMessage } from "../lib/errors";
 import { InvalidSettingsError } from "../tasks/settings";
 import { loggerFor } from "../wiring/open-deps";
 import { adminApi } from "./admin-api";
@@ -40,7 +40,8 @@ app.onError((err, c) => {
   }
   loggerFor(c.env).error("http.unhandled", {
     path: new URL(c.req.url).pathname,
-    error: err.message,
+    // The database's own message and SQLSTATE, not the driver's "Failed query: <SQL> params: …" wrapper.
+    error: errorMessage(err),
   });
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 });
