@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { sendOpsAlert } from "../alerts/ops-alert";
+import { emails } from "../db/schema";
 import { textArray } from "../db/sql-helpers";
 import { sha256Hex } from "../lib/crypto";
 import type { AppDeps } from "../lib/deps";
@@ -90,10 +91,11 @@ export async function consumeEmailBatch(
   const claimedIds = new Set(claimed.rows.map((r) => r.id));
   const unclaimed = ids.filter((id) => !claimedIds.has(id));
   if (unclaimed.length > 0) {
-    const states = await deps.db.execute<{ id: string; status: string }>(
-      sql`select id, status from emails where id = any(${textArray(unclaimed)})`,
-    );
-    const status = new Map(states.rows.map((r) => [r.id, r.status]));
+    const states = await deps.db
+      .select({ id: emails.id, status: emails.status })
+      .from(emails)
+      .where(inArray(emails.id, unclaimed));
+    const status = new Map(states.map((r) => [r.id, r.status]));
     for (const id of unclaimed) {
       for (const msg of byEmail.get(id) ?? []) {
         if (status.get(id) === "queued") {
@@ -231,13 +233,21 @@ export async function consumeDeadLetters(deps: AppDeps, batch: MessageBatch<unkn
   const dead =
     ids.length === 0
       ? []
-      : (
-          await deps.db.execute<{ id: string; idempotency_key: string; kind: string; last_error: string | null }>(sql`
-            update emails set status = 'dead', locked_until = null, updated_at = ${now},
-              last_error = coalesce(last_error, 'retries exhausted')
-            where id = any(${textArray(ids)}) and status = 'queued'
-            returning id, idempotency_key, kind, last_error`)
-        ).rows;
+      : await deps.db
+          .update(emails)
+          .set({
+            status: "dead",
+            lockedUntil: null,
+            updatedAt: now,
+            lastError: sql`coalesce(${emails.lastError}, 'retries exhausted')`,
+          })
+          .where(and(inArray(emails.id, ids), eq(emails.status, "queued")))
+          .returning({
+            id: emails.id,
+            idempotency_key: emails.idempotencyKey,
+            kind: emails.kind,
+            last_error: emails.lastError,
+          });
   if (dead.length > 0 || invalid.length > 0) {
     const names = dead.map((d) => d.idempotency_key).slice(0, 10);
     await sendOpsAlert(

@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
+import { users } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
 
 import type { EmailKind } from "./kinds";
@@ -50,8 +51,11 @@ export async function enqueueEmails(deps: Pick<AppDeps, "emailQueue">, ids: read
 /** ADMIN_EMAIL when set, else every is_admin user. */
 export async function adminRecipients(deps: Pick<AppDeps, "db" | "config">): Promise<string[]> {
   if (deps.config.ADMIN_EMAIL.length > 0) return deps.config.ADMIN_EMAIL;
-  const res = await deps.db.execute<{ email: string }>(
-    sql`select email from users where is_admin = true order by email limit 50`,
-  );
-  return res.rows.map((r) => r.email);
+  const rows = await deps.db
+    .select({ email: users.email })
+    .from(users)
+    .where(eq(users.isAdmin, true))
+    .orderBy(users.email)
+    .limit(50);
+  return rows.map((r) => r.email);
 }
