@@ -1,12 +1,12 @@
 import { createMessageBatch, getQueueResult } from "cloudflare:test";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/email/consumer";
 import worker from "../../src/index";
 import { recordEmails } from "../../src/notices/outbox";
 import { deliverOrderEvents } from "../../src/tasks/deliver-order-events";
 import { count, insertOrder, insertOrderItem, insertProduct, insertUser } from "../helpers/factories";
 import {
-  createTestDatabase,
+  fileSetup,
   RecordingQueue,
   type TestDatabase,
   type TestDeps,
@@ -23,17 +23,17 @@ let db: TestDatabase;
 let deps: TestDeps;
 let seq = 0;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await stub.reset();
-  await deps?.close();
-  deps = testDeps(db, { env: { RESEND_API_KEY: API_KEY } });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await stub.reset();
+  },
+  deps: () => {
+    deps = testDeps(db, { env: { RESEND_API_KEY: API_KEY } });
+    return deps;
+  },
 });
 
 /** Hands queued message bodies to the Worker's queue handler as one batch, as the runtime would. */

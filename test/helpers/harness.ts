@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
-import { describe } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe } from "vitest";
 import { useLocalProxy } from "../../src/db/client";
 import type { AppDeps, Clock } from "../../src/lib/deps";
 import type { Logger } from "../../src/lib/log";
@@ -127,3 +127,31 @@ export const describeOnPostgres = (() => {
   }
   return describe.skipIf(env.TEST_DATABASE_KIND !== "postgres");
 })();
+
+/**
+ * The hooks every worker test file needs: a database of its own (handed to `setDb`), and before each
+ * test `reset` (clear what earlier tests left that this file's tests must not see, in any order),
+ * then fresh deps from `deps`, the previous ones closed. All of it is closed after the file.
+ */
+export function fileSetup(o: {
+  setDb(db: TestDatabase): void;
+  reset?(db: TestDatabase): Promise<unknown>;
+  deps(db: TestDatabase): TestDeps;
+}): void {
+  let db: TestDatabase | undefined;
+  let deps: TestDeps | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    o.setDb(db);
+  });
+  beforeEach(async () => {
+    if (!db) throw new Error("the file's test database was not created");
+    await o.reset?.(db);
+    await deps?.close();
+    deps = o.deps(db);
+  });
+  afterAll(async () => {
+    await deps?.close();
+    await db?.close();
+  });
+}

@@ -1,25 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { count, insertLock, insertProduct, insertUser } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 
 let db: TestDatabase;
 let deps: TestDeps;
 const TOKEN = "test-admin-token";
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await db.query("delete from cron_runs; delete from task_settings; delete from inventory_locks");
-  await deps?.close();
-  deps = testDeps(db);
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await db.query("delete from cron_runs; delete from task_settings; delete from inventory_locks");
+  },
+  deps: () => {
+    deps = testDeps(db);
+    return deps;
+  },
 });
 
 async function call(

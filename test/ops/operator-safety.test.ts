@@ -2,14 +2,14 @@
 // the scheduler nor live data (docs/CONTRACT.md §3, "Operator safety").
 
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
 import type { Task } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
@@ -19,18 +19,18 @@ let sinks = 0;
 let sink = alertSink(`safety-${Date.now().toString(36)}-0`);
 const NOW = new Date("2026-11-28T10:02:00Z");
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  sink = alertSink(`safety-${Date.now().toString(36)}-${++sinks}`);
-  await db.query("delete from cron_runs; delete from task_settings; delete from inventory_locks; delete from emails");
-  await deps?.close();
-  deps = testDeps(db, { now: NOW, env: { ALERT_WEBHOOK_URL: sink.url } });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    sink = alertSink(`safety-${Date.now().toString(36)}-${++sinks}`);
+    await db.query("delete from cron_runs; delete from task_settings; delete from inventory_locks; delete from emails");
+  },
+  deps: () => {
+    deps = testDeps(db, { now: NOW, env: { ALERT_WEBHOOK_URL: sink.url } });
+    return deps;
+  },
 });
 
 async function call(

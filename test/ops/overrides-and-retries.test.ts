@@ -1,25 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import worker from "../../src/index";
 import { runCron } from "../../src/scheduler/dispatch";
 import { retryDelayMs, runOverridesAndRetries } from "../../src/scheduler/overrides-and-retries";
 import type { Task } from "../../src/tasks/types";
-import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 
 let db: TestDatabase;
 let deps: TestDeps;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await db.query("delete from cron_runs; delete from task_settings");
-  await deps?.close();
-  deps = testDeps(db);
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await db.query("delete from cron_runs; delete from task_settings");
+  },
+  deps: () => {
+    deps = testDeps(db);
+    return deps;
+  },
 });
 
 function hourlyTask(name: string, outcomes: ("ok" | "fail")[]): Task & { calls: Date[] } {

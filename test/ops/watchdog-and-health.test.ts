@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { computeHealth } from "../../src/ops/health";
 import { findTask, TASKS } from "../../src/ops/registry";
 import { runTask } from "../../src/scheduler/run-task";
-import { createTestDatabase, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
 import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
@@ -15,18 +15,18 @@ const locks = findTask("cleanup-expired-locks");
 const watchdog = findTask("watchdog");
 if (!locks || !watchdog) throw new Error("registry is missing tasks");
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  sink = alertSink(`watchdog-${Date.now().toString(36)}-${++sinks}`);
-  await db.query("delete from cron_runs; delete from incidents; delete from emails; delete from task_settings");
-  await deps?.close();
-  deps = testDeps(db, { env: { ALERT_WEBHOOK_URL: sink.url } });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    sink = alertSink(`watchdog-${Date.now().toString(36)}-${++sinks}`);
+    await db.query("delete from cron_runs; delete from incidents; delete from emails; delete from task_settings");
+  },
+  deps: () => {
+    deps = testDeps(db, { env: { ALERT_WEBHOOK_URL: sink.url } });
+    return deps;
+  },
 });
 
 async function recordRun(task: string, slot: string, status: string, durationMs = 100, error: string | null = null) {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
 import { checkout, orderState } from "../helpers/checkout";
 import { count } from "../helpers/factories";
 import {
-  createTestDatabase,
+  fileSetup,
   RecordingQueue,
   type TestDatabase,
   type TestDeps,
@@ -22,20 +22,20 @@ let deps: TestDeps;
 const NOW = new Date("2026-11-28T10:00:00Z");
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await stub.reset();
-  // Leftovers of earlier tests are settled, so each test sees only its own stale orders.
-  await db.query("update payments set status = 'CAPTURED' where status in ('PENDING', 'FAILED')");
-  await db.query("update orders set status = 'CONFIRMED' where status = 'PENDING'");
-  await deps?.close();
-  deps = testDeps(db, { now: NOW, env: { RAZORPAY_KEY_ID: KEY } });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await stub.reset();
+    // Leftovers of earlier tests are settled, so each test sees only its own stale orders.
+    await db.query("update payments set status = 'CAPTURED' where status in ('PENDING', 'FAILED')");
+    await db.query("update orders set status = 'CONFIRMED' where status = 'PENDING'");
+  },
+  deps: () => {
+    deps = testDeps(db, { now: NOW, env: { RAZORPAY_KEY_ID: KEY } });
+    return deps;
+  },
 });
 
 describe("reconcile-stale-payments", () => {

@@ -1,26 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkLowStock, type LowStockItem } from "../../src/tasks/check-low-stock";
 import { count, insertLock, insertProduct, insertUser } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
 
 let db: TestDatabase;
 let deps: TestDeps;
 const NOW = new Date("2026-11-28T10:00:00Z");
 const HOUR = 3_600_000;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await db.query(
-    "delete from low_stock_state; delete from inventory_locks; delete from notifications; delete from emails; delete from products; delete from users",
-  );
-  await deps?.close();
-  deps = testDeps(db, { now: NOW });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await db.query(
+      "delete from low_stock_state; delete from inventory_locks; delete from notifications; delete from emails; delete from products; delete from users",
+    );
+  },
+  deps: () => {
+    deps = testDeps(db, { now: NOW });
+    return deps;
+  },
 });
 
 async function emailedItems(): Promise<LowStockItem[][]> {

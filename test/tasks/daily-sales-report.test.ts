@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dailySalesReport, type SalesReport } from "../../src/tasks/daily-sales-report";
 import { insertOrder, insertOrderItem, insertPayment, insertProduct, insertUser } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
+import { fileSetup, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
 
 let db: TestDatabase;
 let deps: TestDeps;
@@ -11,20 +11,20 @@ const SLOT_28 = new Date("2026-11-28T12:30:00Z");
 const SLOT_29 = new Date("2026-11-29T12:30:00Z");
 const ist = (local: string) => new Date(`${local}+05:30`);
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await db.query(
-    "delete from sales_reports; delete from emails; delete from payments; delete from order_items; delete from orders; delete from users",
-  );
-  await deps?.close();
-  deps = testDeps(db, { now: SLOT_28 });
-  user = await insertUser(db);
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await db.query(
+      "delete from sales_reports; delete from emails; delete from payments; delete from order_items; delete from orders; delete from users",
+    );
+    user = await insertUser(db);
+  },
+  deps: () => {
+    deps = testDeps(db, { now: SLOT_28 });
+    return deps;
+  },
 });
 
 async function reports(): Promise<(SalesReport & { catchUp: boolean })[]> {
