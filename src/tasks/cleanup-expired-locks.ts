@@ -11,6 +11,10 @@ const Settings = z.object({
   softBudgetMs: z._default(z.int().check(z.minimum(1_000), z.maximum(25_000)), 20_000),
 });
 
+/** What one sweep statement should take, and the most pages it may cover (about 2.3M rows). */
+const SWEEP_TARGET_MS = 150;
+const MAX_SWEEP_PAGES = 8_000;
+
 /** Steady state: the locks that expired since the last run, found through inventory_locks_expires_idx. */
 export const expiredLocksBatch = (now: Date, limit: number) => sql`
   delete from inventory_locks
@@ -72,10 +76,19 @@ export const cleanupExpiredLocks: Task = {
       sql`select (pg_relation_size('inventory_locks') / current_setting('block_size')::int)::int as pages`,
     );
     const pages = size.rows[0]?.pages ?? 0;
-    for (let page = 0; page < pages; page += pagesPerBatch) {
+    // Page ranges grow towards SWEEP_TARGET_MS per statement (at most 4× a step): a big backlog is a
+    // handful of statements instead of dozens, and no statement holds its row locks for long.
+    let range = pagesPerBatch;
+    let page = 0;
+    while (page < pages) {
       if (overBudget()) return { deleted, batches, longestBatchMs, backlogRemains: true, mode: "sweep" };
-      const res = await timed(() => deps.db.execute(expiredLocksPageRange(now, page, pagesPerBatch)));
+      const t0 = deps.clock().getTime();
+      const res = await timed(() => deps.db.execute(expiredLocksPageRange(now, page, range)));
       deleted += res.rowCount ?? 0;
+      page += range;
+      const took = Math.max(1, deps.clock().getTime() - t0);
+      const aim = Math.round((range * SWEEP_TARGET_MS) / took);
+      range = Math.max(pagesPerBatch, Math.min(range * 4, aim, MAX_SWEEP_PAGES));
     }
     return { deleted, batches, longestBatchMs, backlogRemains: false, mode: "sweep" };
   },

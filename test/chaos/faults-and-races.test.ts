@@ -122,8 +122,8 @@ describe("database faults", () => {
        select $1, 1, now() + interval '1 hour' from generate_series(1, 500) g`,
       [product],
     );
-    // Small batches force a sweep. Round trips: settings, claim, the index batch, the relation size,
-    // then page sweeps: drop the connection at the first sweep statement.
+    // Small batches force a sweep. Round trips: the claim (with the settings), the index batch, the
+    // relation size, then page sweeps: drop the connection at the second sweep statement.
     await db.query(
       `insert into task_settings (task_name, settings) values ('cleanup-expired-locks', '{"batchSize": 1000, "pagesPerBatch": 10}')
        on conflict (task_name) do update set settings = excluded.settings`,
