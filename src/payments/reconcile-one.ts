@@ -30,33 +30,46 @@ export interface ReconcileStep {
   detail?: string;
 }
 
+/** What Razorpay answered about one payment: its attempts, or why there is no answer. */
+export interface Answer {
+  razorpayId: string;
+  apiCalls: number;
+  result: ApiResult<RazorpayPayment[]>;
+}
+
 /**
- * What Razorpay says of one stale payment, settled through the same path as the webhook (its facts
- * are the attempts the API lists, with their statuses and amount_refunded); only here may an order
- * be abandoned. Provider trouble changes nothing. Shared by the reconcile task and the admin API.
+ * Asks Razorpay about one stale payment: the Razorpay order when we have it (it lists every
+ * attempt, so a retry after a failed or merely authorized attempt is seen), else the payment.
  */
-export async function reconcileOne(
+export async function askAbout(api: RazorpayClient, p: PendingPayment): Promise<Answer> {
+  const razorpayId = p.transaction_id.startsWith("order_")
+    ? p.transaction_id
+    : (p.razorpay_payment_id ?? p.transaction_id);
+  if (razorpayId.startsWith("pay_")) {
+    const one = await api.fetchPayment(razorpayId);
+    return { razorpayId, apiCalls: 1, result: one.ok ? { ok: true, value: [one.value] } : one };
+  }
+  if (razorpayId.startsWith("order_")) {
+    return { razorpayId, apiCalls: 1, result: await api.fetchOrderPayments(razorpayId) };
+  }
+  const message = `transaction_id ${razorpayId} is not a Razorpay id`;
+  return { razorpayId, apiCalls: 0, result: { ok: false, kind: "not_found", message } };
+}
+
+/**
+ * Settles what Razorpay answered through the same path as the webhook (the facts are the attempts
+ * the API lists, with their statuses and amount_refunded); only here may an order be abandoned.
+ * Provider trouble changes nothing.
+ */
+export async function settleAnswer(
   deps: AppDeps,
-  api: RazorpayClient,
   p: PendingPayment,
+  answer: Answer,
   now: Date,
   abandonAfterMs: number,
   dryRun: boolean,
 ): Promise<ReconcileStep> {
-  // The Razorpay order when we have it: it lists every attempt, so a retry after a failed or merely
-  // authorized attempt is seen; one payment id tells only of that attempt.
-  const rzpId = p.transaction_id.startsWith("order_") ? p.transaction_id : (p.razorpay_payment_id ?? p.transaction_id);
-  let result: ApiResult<RazorpayPayment[]>;
-  let apiCalls = 1;
-  if (rzpId.startsWith("pay_")) {
-    const one = await api.fetchPayment(rzpId);
-    result = one.ok ? { ok: true, value: [one.value] } : one;
-  } else if (rzpId.startsWith("order_")) {
-    result = await api.fetchOrderPayments(rzpId);
-  } else {
-    apiCalls = 0;
-    result = { ok: false, kind: "not_found", message: `transaction_id ${rzpId} is not a Razorpay id` };
-  }
+  const { razorpayId: rzpId, apiCalls, result } = answer;
   if (!result.ok) {
     if (result.kind === "not_found") {
       return {
@@ -82,6 +95,18 @@ export async function reconcileOne(
     dryRun,
   );
   return { outcome: reconcileOutcome(r.outcome, attempts), razorpayId: rzpId, apiCalls, detail: r.outcome };
+}
+
+/** One payment: ask, then settle. Shared by the admin API and the console's "Ask Razorpay now". */
+export async function reconcileOne(
+  deps: AppDeps,
+  api: RazorpayClient,
+  p: PendingPayment,
+  now: Date,
+  abandonAfterMs: number,
+  dryRun: boolean,
+): Promise<ReconcileStep> {
+  return settleAnswer(deps, p, await askAbout(api, p), now, abandonAfterMs, dryRun);
 }
 
 /** What one check came to, in the reconciler's counters. */

@@ -5,7 +5,7 @@ import { errorMessage } from "../lib/errors";
 import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 import { type PaymentCheck, recordChecks } from "../payments/checks";
 import { razorpayClient } from "../payments/razorpay-api";
-import { type ReconcileOutcome, reconcileOne } from "../payments/reconcile-one";
+import { type Answer, askAbout, type ReconcileOutcome, settleAnswer } from "../payments/reconcile-one";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -109,8 +109,8 @@ export const reconcileStalePayments: Task = {
       bad_response: "badResponses",
       client_error: "clientErrors",
     };
-    const check = async (p: StalePayment) => {
-      const step = await reconcileOne(deps, api, p, now, s.abandonMinutes * 60_000, deps.dryRun);
+    const settle = async (p: StalePayment, answer: Answer) => {
+      const step = await settleAnswer(deps, p, answer, now, s.abandonMinutes * 60_000, deps.dryRun);
       c.checked++;
       c.apiCalls += step.apiCalls;
       checks.push({
@@ -128,19 +128,31 @@ export const reconcileStalePayments: Task = {
       if (key) c[key]++;
     };
 
+    // Each lane asks Razorpay and hands the answer on: its settlement (two round trips, queued on the
+    // pool) runs while the lane asks the next question, so `concurrency` calls stay in flight.
+    const settling: Promise<void>[] = [];
     const { started: begun } = await forEachLimited(
       rows,
       s.concurrency,
       async (p) => {
-        try {
-          await check(p);
-        } catch (err) {
-          c.errors++;
-          deps.log.error("reconcile.payment_error", { paymentId: p.id, error: errorMessage(err) });
-        }
+        const guarded = async (work: () => Promise<void>) => {
+          try {
+            await work();
+          } catch (err) {
+            c.errors++;
+            deps.log.error("reconcile.payment_error", { paymentId: p.id, error: errorMessage(err) });
+          }
+        };
+        let answer: Answer | undefined;
+        await guarded(async () => {
+          answer = await askAbout(api, p);
+        });
+        const asked = answer;
+        if (asked) settling.push(guarded(() => settle(p, asked)));
       },
       () => !deps.signal.aborted && deps.clock().getTime() - started < s.softBudgetMs,
     );
+    await Promise.all(settling);
     c.deferred = rows.length - begun;
     // Kept even when every check failed: the order page shows what we asked and what came back.
     if (!deps.dryRun) await recordChecks(deps.db, checks);
