@@ -18,3 +18,7 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Orders that count as a sale. */
 export const SALE_STATUSES = ["CONFIRMED", "PROCESSING", "SHIPPED", "DELIVERED"] as const;
+
+/** The states of an email row (the worker's `emails` table, emails_status_check). */
+export const EMAIL_STATUSES = ["queued", "sent", "failed", "dead"] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];

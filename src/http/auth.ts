@@ -4,18 +4,21 @@ import { secretsEqual } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import type { HonoEnv } from "./context";
 
+/** HTTP Basic credentials, or null when the header is not Basic or cannot be read. */
+function basicCredentials(header: string): { user: string; password: string } | null {
+  if (!header.startsWith("Basic ")) return null;
+  try {
+    const decoded = atob(header.slice(6).trim());
+    const colon = decoded.indexOf(":");
+    return colon >= 0 ? { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : null;
+  } catch {
+    return null;
+  }
+}
+
 function presented(header: string, allowBasic: boolean): string | null {
   if (header.startsWith("Bearer ")) return header.slice(7).trim() || null;
-  if (allowBasic && header.startsWith("Basic ")) {
-    try {
-      const decoded = atob(header.slice(6).trim());
-      const colon = decoded.indexOf(":");
-      return colon >= 0 ? decoded.slice(colon + 1) : null;
-    } catch {
-      return null;
-    }
-  }
-  return null;
+  return allowBasic ? (basicCredentials(header)?.password ?? null) : null;
 }
 
 /**
@@ -35,14 +38,6 @@ export const requireAdmin = (opts: { basic: boolean }) =>
 
 /** Who is at the console, for the record of what they did: the Basic user name, else "admin token". */
 export function operatorName(header: string | undefined): string {
-  if (header?.startsWith("Basic ")) {
-    try {
-      const decoded = atob(header.slice(6).trim());
-      const name = decoded.slice(0, Math.max(0, decoded.indexOf(":"))).trim();
-      if (name) return name.slice(0, 100);
-    } catch {
-      // Unreadable: requireAdmin has already refused it; fall through to the generic name.
-    }
-  }
-  return "admin token";
+  const user = basicCredentials(header ?? "")?.user.trim();
+  return user ? user.slice(0, 100) : "admin token";
 }

@@ -1,4 +1,5 @@
 import { Hono } from "hono/tiny";
+import { loadConfig } from "../lib/config";
 import { computeHealth, isUnhealthy, type TaskHealth } from "../ops/health";
 import { TASKS } from "../ops/registry";
 import { type HonoEnv, withDeps } from "./context";
@@ -29,7 +30,8 @@ function publicView(t: TaskHealth) {
   };
 }
 
-type Answer = { body: unknown; status: 200 | 503; until: number };
+/** An answer and when it was computed: whether it is still fresh is the reader's setting to say. */
+type Answer = { body: unknown; status: 200 | 503; at: number };
 /** Per database (a test runs many): the last answer and until when it may be reused. */
 const cache = new Map<string, Answer>();
 
@@ -42,9 +44,10 @@ const cache = new Map<string, Answer>();
 health.get(
   "/cron",
   async (c, next) => {
-    // HEALTH_CACHE_SECONDS=0 turns the cache off for reading too (a cache filled while it was on is ignored).
-    const hit = c.env.HEALTH_CACHE_SECONDS === "0" ? undefined : cache.get(c.env.DATABASE_URL);
-    if (hit && Date.now() < hit.until) {
+    // Fresh by the setting in force now (0 = never), not by one fixed when the answer was stored.
+    const maxAgeMs = loadConfig(c.env).HEALTH_CACHE_SECONDS * 1000;
+    const hit = cache.get(c.env.DATABASE_URL);
+    if (hit && Date.now() - hit.at < maxAgeMs) {
       c.header("Cache-Control", "no-store");
       c.header("X-Health-Cache", "hit");
       return c.json(hit.body, hit.status);
@@ -68,10 +71,7 @@ health.get(
       tasks: Object.fromEntries(tasks.map((t) => [t.name, publicView(t)])),
     };
     const status = unhealthy ? 503 : 200;
-    // 0 turns the cache off (Workers' clock stands still between I/O, so "until now" could still hit).
-    if (deps.config.HEALTH_CACHE_SECONDS > 0) {
-      cache.set(c.env.DATABASE_URL, { body, status, until: Date.now() + deps.config.HEALTH_CACHE_SECONDS * 1000 });
-    }
+    cache.set(c.env.DATABASE_URL, { body, status, at: Date.now() });
     c.header("Cache-Control", "no-store");
     return c.json(body, status);
   },

@@ -1,11 +1,11 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { emails } from "../db/schema";
+import { EMAIL_STATUSES, type EmailStatus } from "../db/statuses";
 import type { AppDeps } from "../lib/deps";
 import { AppError } from "../lib/errors";
 import { enqueueEmails } from "../notices/outbox";
 
-export const EMAIL_STATUSES = ["queued", "sent", "failed", "dead"] as const;
-export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+export { EMAIL_STATUSES };
 
 /** The newest emails in one state (emails_status_created_idx): who, what, and why it failed. */
 export function listEmails(deps: Pick<AppDeps, "db">, status: EmailStatus, limit = 100) {

@@ -1,5 +1,7 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
 import type { Executor } from "../db/executor";
+import { orders } from "../db/schema";
 
 /** What an operator typed into the console's search box, as we read it. */
 export type SearchTerm =
@@ -225,4 +227,13 @@ export function timeline(d: OrderDossier): TimelineEntry[] {
     })),
   ];
   return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+}
+
+/** An order's id and number by its number (orders_order_number_unique), for an action on it. */
+export async function orderByNumber(db: Executor & Pick<Db, "select">, orderNumber: string) {
+  const [o] = await db
+    .select({ id: orders.id, orderNumber: orders.orderNumber })
+    .from(orders)
+    .where(eq(orders.orderNumber, orderNumber));
+  return o ?? null;
 }

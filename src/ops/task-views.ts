@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { cronRuns, incidents } from "../db/schema";
+import { EMAIL_STATUSES, type EmailStatus } from "../db/statuses";
 import type { AppDeps } from "../lib/deps";
 import { formatShopTime } from "../lib/time";
 import { effectiveSchedule, nextRunsOf } from "../scheduler/schedule";
@@ -83,10 +84,10 @@ export async function emailPipelineStats(deps: AppDeps, now: Date) {
   const res = await deps.db.execute<{ status: string; n: number; oldest: Date | string | null }>(sql`
     select status, count(*)::int as n, min(created_at) filter (where status = 'queued') as oldest
     from emails group by status`);
-  const counts = { queued: 0, sent: 0, failed: 0, dead: 0 };
+  const counts = Object.fromEntries(EMAIL_STATUSES.map((s) => [s, 0])) as Record<EmailStatus, number>;
   let oldestQueuedAgeSeconds: number | null = null;
   for (const r of res.rows) {
-    if (r.status in counts) counts[r.status as keyof typeof counts] = r.n;
+    if (r.status in counts) counts[r.status as EmailStatus] = r.n;
     if (r.oldest) oldestQueuedAgeSeconds = Math.round((now.getTime() - new Date(r.oldest).getTime()) / 1000);
   }
   return { ...counts, oldestQueuedAgeSeconds };

@@ -211,13 +211,21 @@ describe("headers, public health and errors", () => {
     expect(admin).toMatch(/division by zero/);
   });
 
-  it("public health is answered from a short cache", async () => {
-    const first = await call("GET", "/api/health/cron", { auth: null, env: { HEALTH_CACHE_SECONDS: "60" } });
+  it("public health is answered from a short cache, fresh by the setting in force when it is read", async () => {
+    const cached = { auth: null, env: { HEALTH_CACHE_SECONDS: "60" } };
+    const uncached = { auth: null, env: { HEALTH_CACHE_SECONDS: "0" } };
+    const first = await call("GET", "/api/health/cron", uncached);
     expect(first.headers.get("x-health-cache")).toBeNull();
+    const before = (await first.json()) as { tasks: Record<string, { paused: boolean }> };
     await db.query("insert into task_settings (task_name, paused) values ('cleanup-expired-locks', true)");
-    const second = await call("GET", "/api/health/cron", { auth: null, env: { HEALTH_CACHE_SECONDS: "60" } });
+    // With a cache: the answer computed a moment ago, though the shop has changed since.
+    const second = await call("GET", "/api/health/cron", cached);
     expect(second.headers.get("x-health-cache")).toBe("hit");
-    expect(await second.json()).toEqual(await first.json());
+    expect(await second.json()).toEqual(before);
+    // Caching off (0) reads nothing cached, whatever was stored while it was on.
+    const third = await call("GET", "/api/health/cron", uncached);
+    expect(third.headers.get("x-health-cache")).toBeNull();
+    expect(((await third.json()) as typeof before).tasks["cleanup-expired-locks"]?.paused).toBe(true);
   });
 
   it("a task's overrun stops in Postgres too (statement_timeout from its budget)", async () => {

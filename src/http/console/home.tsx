@@ -57,7 +57,6 @@ homePage.get("/", async (c) => {
       : "ok";
   const localStubs =
     deps.config.RESEND_API_BASE.includes("127.0.0.1") || deps.config.RESEND_API_BASE.includes("localhost");
-  c.header("Cache-Control", "no-store");
   return c.html(
     <Page title="Operations" now={now} timeZone={tz} notice={c.req.query("done")}>
       <p>

@@ -2,7 +2,7 @@ import { Hono } from "hono/tiny";
 import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
 import { askRazorpay, paymentOfOrder } from "../../ops/ask-razorpay";
-import { orderDossier, readSearchTerm, searchOrders, timeline } from "../../ops/order-desk";
+import { orderByNumber, orderDossier, readSearchTerm, searchOrders, timeline } from "../../ops/order-desk";
 import type { HonoEnv } from "../context";
 import { backTo } from "./forms";
 import { Badge, money, Page, Table, withNotice } from "./shell";
@@ -249,7 +249,7 @@ orderPages.get("/orders/:orderNumber", async (c) => {
 
 orderPages.post("/orders/:orderNumber/reconcile", async (c) => {
   const deps = c.get("deps");
-  const d = await orderDossier(deps.db, c.req.param("orderNumber"));
+  const d = await orderByNumber(deps.db, c.req.param("orderNumber"));
   if (!d) throw new AppError("not_found", `no order ${c.req.param("orderNumber")}`);
   const self = `/admin/orders/${encodeURIComponent(d.orderNumber)}`;
   const payment = await paymentOfOrder(deps, d.id);
