@@ -4,9 +4,35 @@
 // message and the target port, "5432/ora_test_1"), drop the connection before a chosen query reaches
 // Postgres, or after it ran but before its answer gets back.
 // Control: POST /__faults {database: "<port>/<name>", mode, at, times}; GET /__stats.
+
+import { appendFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { WebSocketServer } from "ws";
+
+// PROXY_TRACE=<file>: one line per hop event (ms since the WebSocket opened, direction, message
+// types), to see where a round trip's time goes between the Worker, this proxy and Postgres.
+const TRACE = process.env.PROXY_TRACE;
+let traceId = 0;
+function tracer() {
+  if (!TRACE) return () => {};
+  const id = ++traceId;
+  const t0 = performance.now();
+  return (what, chunk) => {
+    let types = "";
+    if (chunk && chunk.length > 0) {
+      // Each message's type byte, read as if the chunk starts on a message boundary (a chunk that
+      // does not shows noise after the first); the startup message shows as "0".
+      for (let i = 0; i + 5 <= chunk.length; ) {
+        types += String.fromCharCode(chunk[i]) === "\0" ? "0" : String.fromCharCode(chunk[i]);
+        const len = chunk.readInt32BE(i + 1);
+        if (len < 4) break;
+        i += len + 1;
+      }
+    }
+    appendFileSync(TRACE, `${id}\t${(performance.now() - t0).toFixed(2)}\t${what}\t${chunk?.length ?? ""}\t${types}\n`);
+  };
+}
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
@@ -122,6 +148,8 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts 
       ws.close(1008, "only the configured loopback Postgres is proxied");
       return;
     }
+    const trace = tracer();
+    trace("ws-open");
     const conn = { database: "", roundTrips: 0, blackhole: false, fault: null };
     const read = protocolReader(conn, stats);
     const socket = net.connect({ host: targetHost, port: targetPort });
@@ -134,11 +162,13 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts 
       socket.destroy();
     };
     socket.on("connect", () => {
+      trace("tcp-connected");
       connected = true;
       for (const chunk of pending.splice(0)) socket.write(chunk);
     });
     ws.on("message", (data) => {
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data);
+      trace("w->p", chunk);
       const completed = read(chunk);
       const key = `${targetPort}/${conn.database}`;
       if (!conn.fault && conn.database && faults.has(key)) {
@@ -160,6 +190,7 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts 
       if (chunk.length >= 5 && chunk.subarray(chunk.length - 5).equals(TERMINATE)) socket.end();
     });
     socket.on("data", (chunk) => {
+      trace("p->w", chunk);
       if (!conn.blackhole && ws.readyState === ws.OPEN) ws.send(chunk);
     });
     // When the client ends a connection it closes its WebSocket right after Postgres hangs up; a
@@ -169,7 +200,10 @@ export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts 
     socket.on("end", closeSoon);
     socket.on("close", closeSoon);
     socket.on("error", () => ws.readyState === ws.OPEN && ws.close(1011, "upstream error"));
-    ws.on("close", () => socket.end());
+    ws.on("close", () => {
+      trace("ws-close");
+      socket.end();
+    });
     ws.on("error", () => socket.destroy());
   });
   await new Promise((resolve, reject) => {
