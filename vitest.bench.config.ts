@@ -5,7 +5,7 @@ import { workersRuntime } from "./vitest.workers.ts";
 export default defineConfig({
   plugins: [workersRuntime()],
   test: {
-    globalSetup: ["./test/setup/global.ts"],
+    globalSetup: ["./harness/global-setup.ts"],
     include: ["bench/**/*.run.ts"],
     fileParallelism: false,
     testTimeout: 600_000,

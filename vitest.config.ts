@@ -12,7 +12,7 @@ export default defineConfig({
         plugins: [workersRuntime()],
         test: {
           name: "worker",
-          globalSetup: ["./test/setup/global.ts"],
+          globalSetup: ["./harness/global-setup.ts"],
           include: ["test/**/*.test.ts"],
           exclude: ["test/node/**"],
           testTimeout: 60_000,

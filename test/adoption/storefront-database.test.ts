@@ -2,21 +2,12 @@
 // CHECKs, Prisma-style timestamps without time zone, extra columns and tables, live rows), adopted by
 // db:migrate: payments, notifications, courier updates and every task work as on ours, and the
 // storefront's rows that nothing should touch come out unchanged.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import worker from "../../src/index";
+import { expect, it } from "vitest";
+import { eventBody, paymentEntity, rzpId, signedRequest } from "../../harness/razorpay";
+import { callWorker, RecordingQueue, type TestDatabase, taskDeps, testDeps, testEnv } from "../../harness/worker";
 import { TASKS } from "../../src/ops/registry";
 import { count } from "../helpers/factories";
-import {
-  createTestDatabase,
-  describeOnPostgres,
-  RecordingQueue,
-  type TestDatabase,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../helpers/harness";
-import { eventBody, paymentEntity, rzpId, signedRequest } from "../helpers/razorpay";
+import { describeOnPostgres, fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 const queue = new RecordingQueue();
@@ -32,18 +23,18 @@ const UNTOUCHED = `
          (select string_agg(x::text, '|' order by x::text) from (select id, user_id, type, title, message, metadata, is_read, created_at from notifications where id = 'sf_n_1') x) as old_notification`;
 let before: Record<string, unknown>;
 
-beforeAll(async () => {
-  db = await createTestDatabase("storefront");
-  [before] = (await db.query(UNTOUCHED)) as [Record<string, unknown>];
-});
-afterAll(async () => {
-  await db?.close();
+fileSetup({
+  shape: "storefront",
+  setDb: (d) => {
+    db = d;
+  },
+  seed: async () => {
+    [before] = (await db.query(UNTOUCHED)) as [Record<string, unknown>];
+  },
 });
 
 async function send(req: Request) {
-  const ctx = testCtx();
-  const res = await worker.fetch(req, testEnv(db, { EMAIL_QUEUE: queue }), ctx);
-  await ctx.drain();
+  const res = await callWorker(testEnv(db, { EMAIL_QUEUE: queue }), req);
   return res;
 }
 

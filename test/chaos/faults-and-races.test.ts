@@ -1,5 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../../harness/razorpay";
+import {
+  ADMIN_AUTH,
+  callWorker,
+  RecordingQueue,
+  type TestDatabase,
+  type TestDeps,
+  taskDeps,
+  testDeps,
+  testEnv,
+} from "../../harness/worker";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
 import { cleanupExpiredLocks } from "../../src/tasks/cleanup-expired-locks";
@@ -7,18 +17,7 @@ import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments
 import { dbFault, reportFigure } from "../helpers/chaos";
 import { type Checkout, checkout, orderState } from "../helpers/checkout";
 import { count, insertProduct } from "../helpers/factories";
-import {
-  createTestDatabase,
-  describeOnPostgres,
-  RecordingQueue,
-  type TestDatabase,
-  type TestDeps,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../helpers/harness";
-import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
+import { describeOnPostgres, fileSetup } from "../helpers/file-setup";
 
 const KEY = `rzp_test_chaos_${Date.now().toString(36)}`;
 const stub = razorpayStub(KEY);
@@ -26,18 +25,20 @@ let db: TestDatabase;
 let deps: TestDeps;
 const figures: Record<string, unknown> = {};
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await reportFigure("faults-and-races", figures);
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await dbFault(db, { mode: "none" });
-  await deps?.close();
-  deps = testDeps(db, { env: { RAZORPAY_KEY_ID: KEY } });
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await dbFault(db, { mode: "none" });
+  },
+  deps: () => {
+    deps = testDeps(db, { env: { RAZORPAY_KEY_ID: KEY } });
+    return deps;
+  },
+  after: async () => {
+    await reportFigure("faults-and-races", figures);
+  },
 });
 
 const captured = (c: Checkout, payId: string) =>
@@ -46,13 +47,10 @@ const captured = (c: Checkout, payId: string) =>
   });
 
 async function deliver(body: string, eventId: string) {
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    await signedRequest(body, { eventId }),
+  const res = await callWorker(
     testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-    ctx,
+    await signedRequest(body, { eventId }),
   );
-  await ctx.drain();
   return res;
 }
 
@@ -193,16 +191,11 @@ describeOnPostgres("races", () => {
     const payId = rzpId("pay");
     await stub.seed([paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
     const admin = async () => {
-      const ctx = testCtx();
-      const res = await worker.fetch(
-        new Request("https://ora-jobs.test/api/admin/tasks/reconcile-stale-payments/run", {
-          method: "POST",
-          headers: { authorization: "Bearer test-admin-token" },
-        }),
+      const res = await callWorker(
         testEnv(db, { EMAIL_QUEUE: new RecordingQueue(), RAZORPAY_KEY_ID: KEY }),
-        ctx,
+        "/api/admin/tasks/reconcile-stale-payments/run",
+        { method: "POST", headers: { authorization: ADMIN_AUTH } },
       );
-      await ctx.drain();
       return res.status;
     };
     const [hook, , adminStatus] = await Promise.all([

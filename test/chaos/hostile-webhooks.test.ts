@@ -1,11 +1,11 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, WEBHOOK_SECRET } from "../../harness/razorpay";
+import { callWorker, RecordingQueue, type TestDatabase, testEnv } from "../../harness/worker";
 import { hmacSha256Hex } from "../../src/lib/crypto";
 import { chaosRuns, reportFigure } from "../helpers/chaos";
 import { count } from "../helpers/factories";
-import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testEnv } from "../helpers/harness";
-import { eventBody, paymentEntity, WEBHOOK_SECRET } from "../helpers/razorpay";
+import { fileSetup } from "../helpers/file-setup";
 
 // Property-based attack on both webhook endpoints: generated and mutated bodies, headers and
 // signatures. Invariants: never a 5xx; nothing written without a valid signature or token; every
@@ -14,23 +14,24 @@ const SEED = 20261128;
 const ORDERS = 40;
 let db: TestDatabase;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.query("insert into users (id, email) values ('u1', 'buyer@example.test')");
-  await db.query("insert into products (id, name, sku, price, stock) values ('p1', 'Ring', 'R1', 100000, 1000)");
-  await db.query(
-    `insert into orders (id, order_number, user_id, total_amount, razorpay_order_id)
-     select 'o' || g, 'ORA-H' || g, 'u1', 100000, 'order_h' || g from generate_series(1, ${ORDERS}) g`,
-  );
-  await db.query(
-    "insert into order_items (order_id, product_id, quantity, unit_price) select id, 'p1', 1, 100000 from orders",
-  );
-  await db.query(
-    "insert into payments (order_id, status, transaction_id, amount) select id, 'PENDING', razorpay_order_id, 100000 from orders",
-  );
-});
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  seed: async () => {
+    await db.query("insert into users (id, email) values ('u1', 'buyer@example.test')");
+    await db.query("insert into products (id, name, sku, price, stock) values ('p1', 'Ring', 'R1', 100000, 1000)");
+    await db.query(
+      `insert into orders (id, order_number, user_id, total_amount, razorpay_order_id)
+       select 'o' || g, 'ORA-H' || g, 'u1', 100000, 'order_h' || g from generate_series(1, ${ORDERS}) g`,
+    );
+    await db.query(
+      "insert into order_items (order_id, product_id, quantity, unit_price) select id, 'p1', 1, 100000 from orders",
+    );
+    await db.query(
+      "insert into payments (order_id, status, transaction_id, amount) select id, 'PENDING', razorpay_order_id, 100000 from orders",
+    );
+  },
 });
 
 type Attack =
@@ -82,14 +83,7 @@ const attack: fc.Arbitrary<Attack> = fc.oneof(
 );
 
 async function send(body: Uint8Array | string, headers: Record<string, string>): Promise<Response> {
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request("https://ora-jobs.test/api/webhooks/razorpay", { method: "POST", headers, body }),
-    testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-    ctx,
-  );
-  await ctx.drain();
-  return res;
+  return callWorker(testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }), "/api/webhooks/razorpay", { headers, body });
 }
 
 describe("hostile input: razorpay webhook", () => {
@@ -212,16 +206,13 @@ describe("hostile input: courier webhook", () => {
         }),
         async ({ key, body }) => {
           const before = await count(db, "webhook_events", "provider = 'courier'");
-          const ctx = testCtx();
           const headers: Record<string, string> = { "content-type": "application/json" };
           const k = key.replace(/[^\x20-\x7e]/g, "");
           if (k) headers["x-api-key"] = k;
-          const res = await worker.fetch(
-            new Request("https://ora-jobs.test/api/webhooks/courier", { method: "POST", headers, body }),
-            testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-            ctx,
-          );
-          await ctx.drain();
+          const res = await callWorker(testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }), "/api/webhooks/courier", {
+            headers,
+            body,
+          });
           await res.arrayBuffer();
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           expect(res.status).toBeLessThan(500);

@@ -1,5 +1,16 @@
 import { createMessageBatch, getQueueResult } from "cloudflare:test";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { paymentEntity, razorpayStub, rzpId, signedRequest } from "../../harness/razorpay";
+import { resendStub } from "../../harness/resend";
+import {
+  callWorker,
+  RecordingQueue,
+  type TestDatabase,
+  taskDeps,
+  testCtx,
+  testDeps,
+  testEnv,
+} from "../../harness/worker";
 import worker from "../../src/index";
 import { recordEmails } from "../../src/notices/outbox";
 import { findTask } from "../../src/ops/registry";
@@ -9,17 +20,7 @@ import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments
 import { chaosRuns, reportFigure } from "../helpers/chaos";
 import { checkout } from "../helpers/checkout";
 import { count, insertProduct } from "../helpers/factories";
-import {
-  createTestDatabase,
-  RecordingQueue,
-  type TestDatabase,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../helpers/harness";
-import { paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
-import { resendStub } from "../helpers/resend";
+import { fileSetup } from "../helpers/file-setup";
 import { alertSink } from "../helpers/sink";
 
 const full = chaosRuns() >= 10_000;
@@ -33,23 +34,26 @@ let sink = alertSink(`providers-${Date.now().toString(36)}-0`);
 let db: TestDatabase;
 const figures: Record<string, unknown> = {};
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await razorpay.reset();
-  await resend.reset();
-});
-beforeEach(async () => {
-  sink = alertSink(`providers-${Date.now().toString(36)}-${++sinks}`);
-  // Each test starts from a quiet shop, whichever ran before it: nothing pending, queued or open.
-  await db.query(`update orders set status = 'CONFIRMED' where status = 'PENDING';
-    update payments set status = 'CAPTURED' where status in ('PENDING', 'FAILED');
-    update emails set status = 'sent' where status = 'queued';
-    update order_events set delivered_at = now() where delivered_at is null;
-    delete from cron_runs; delete from incidents; delete from inventory_locks`);
-});
-afterAll(async () => {
-  await reportFigure("providers-and-backlog", figures);
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  seed: async () => {
+    await razorpay.reset();
+    await resend.reset();
+  },
+  reset: async () => {
+    sink = alertSink(`providers-${Date.now().toString(36)}-${++sinks}`);
+    // Each test starts from a quiet shop, whichever ran before it: nothing pending, queued or open.
+    await db.query(`update orders set status = 'CONFIRMED' where status = 'PENDING';
+      update payments set status = 'CAPTURED' where status in ('PENDING', 'FAILED');
+      update emails set status = 'sent' where status = 'queued';
+      update order_events set delivered_at = now() where delivered_at is null;
+      delete from cron_runs; delete from incidents; delete from inventory_locks`);
+  },
+  after: async () => {
+    await reportFigure("providers-and-backlog", figures);
+  },
 });
 
 describe("provider faults", () => {
@@ -289,8 +293,7 @@ describe("security", () => {
     ];
     try {
       const e = testEnv(db, { EMAIL_QUEUE: new RecordingQueue() });
-      const ctx = testCtx();
-      await worker.fetch(await signedRequest('{"event":"x","payload":{}}', { secret: "wrong" }), e, ctx);
+      await callWorker(e, await signedRequest('{"event":"x","payload":{}}', { secret: "wrong" }));
       const c = await checkout(db, { stock: 5 });
       await db.query(
         "update users set email = 'priya.sharma@example.com' where id = (select user_id from orders where id = $1)",
@@ -309,11 +312,7 @@ describe("security", () => {
       };
       await runTask(deps, failing, { slot: new Date(), trigger: "manual" });
       await deps.close();
-      const health = await (
-        await worker.fetch(new Request("https://ora-jobs.test/api/health/cron"), e, testCtx())
-      ).text();
-      lines.push(health);
-      await ctx.drain();
+      lines.push(await (await callWorker(e, "/api/health/cron")).text());
     } finally {
       for (const s of spies) s.mockRestore();
     }

@@ -1,12 +1,7 @@
 import { createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { retryDelaySeconds } from "../../src/email/consumer";
-import worker from "../../src/index";
-import { recordEmails } from "../../src/notices/outbox";
-import { deliverOrderEvents } from "../../src/tasks/deliver-order-events";
-import { count, insertOrder, insertOrderItem, insertProduct, insertUser } from "../helpers/factories";
+import { resendStub } from "../../harness/resend";
 import {
-  fileSetup,
   RecordingQueue,
   type TestDatabase,
   type TestDeps,
@@ -14,8 +9,13 @@ import {
   testCtx,
   testDeps,
   testEnv,
-} from "../helpers/harness";
-import { resendStub } from "../helpers/resend";
+} from "../../harness/worker";
+import { retryDelaySeconds } from "../../src/email/consumer";
+import worker from "../../src/index";
+import { recordEmails } from "../../src/notices/outbox";
+import { deliverOrderEvents } from "../../src/tasks/deliver-order-events";
+import { count, insertOrder, insertOrderItem, insertProduct, insertUser } from "../helpers/factories";
+import { fileSetup } from "../helpers/file-setup";
 
 const API_KEY = `re_pipeline_${Date.now().toString(36)}`;
 const stub = resendStub(API_KEY);

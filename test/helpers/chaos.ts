@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import type { TestDatabase } from "./harness";
+import type { TestDatabase } from "../../harness/worker";
 
 /** Reports a figure for docs/RELIABILITY.md (collected by the Node setup). */
 export async function reportFigure(name: string, figures: Record<string, unknown>): Promise<void> {

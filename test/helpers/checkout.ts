@@ -1,6 +1,6 @@
+import { rzpId } from "../../harness/razorpay";
+import type { TestDatabase } from "../../harness/worker";
 import { insertOrder, insertOrderItem, insertPayment, insertProduct, insertUser } from "./factories";
-import type { TestDatabase } from "./harness";
-import { rzpId } from "./razorpay";
 
 export interface Checkout {
   userId: string;

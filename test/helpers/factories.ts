@@ -1,4 +1,4 @@
-import type { TestDatabase } from "./harness";
+import type { TestDatabase } from "../../harness/worker";
 
 let seq = 0;
 const uniq = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(++seq).toString(36)}`;

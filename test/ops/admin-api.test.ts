@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { callWorker, type TestDatabase, type TestDeps, testDeps, testEnv } from "../../harness/worker";
 import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { count, insertLock, insertProduct, insertUser } from "../helpers/factories";
-import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;
@@ -29,19 +29,7 @@ async function call(
 ) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TOKEN}`;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request(`https://ora-jobs.test${path}`, {
-      method,
-      headers,
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    }),
-    testEnv(db),
-    ctx,
-  );
-  await ctx.drain();
-  return res;
+  return callWorker(testEnv(db), path, { method, headers, body: opts.body });
 }
 
 const ROUTES: [string, string][] = [

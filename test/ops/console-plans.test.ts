@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { explain } from "../../harness/plans";
+import { type TestDatabase, testDeps } from "../../harness/worker";
 import { listEmails } from "../../src/ops/email-desk";
 import { dossierQuery, searchQuery } from "../../src/ops/order-desk";
 import { flaggedPayments, resolvedReviews } from "../../src/ops/payment-reviews";
-import { createTestDatabase, describeOnPostgres, type TestDatabase, testDeps } from "../helpers/harness";
-import { explain } from "../helpers/plans";
+import { describeOnPostgres, fileSetup } from "../helpers/file-setup";
 
 // A shop with 100,000 orders from 20,000 customers, each order with a payment, an attempt, webhook
 // events, status changes, a notification and an email: every console lookup must go through an index.
@@ -11,49 +12,51 @@ const ORDERS = 100_000;
 const NOW = new Date("2026-11-28T12:30:00Z");
 let db: TestDatabase;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.query(
-    `insert into users (email, name, is_verified, created_at)
-     select 'c' || g || '@example.test', 'Customer ' || g, true, $1::timestamptz - interval '400 days'
-     from generate_series(1, ${ORDERS / 5}) g`,
-    [NOW],
-  );
-  await db.query(
-    `insert into products (name, sku, price, stock) select 'P' || g, 'SKU' || g, 100000, 5 from generate_series(1, 500) g`,
-  );
-  await db.query(
-    `insert into orders (order_number, user_id, status, total_amount, razorpay_order_id, created_at)
-     select 'ORA-' || g, u.ids[1 + g % ${ORDERS / 5}],
-            (array['CONFIRMED','PENDING','DELIVERED','CANCELLED','SHIPPED']::order_status[])[1 + g % 5],
-            100000 + g, 'order_' || g, $1::timestamptz - (g * 5 || ' minutes')::interval
-     from generate_series(1, ${ORDERS}) g, (select array_agg(id order by email) as ids from users) u`,
-    [NOW],
-  );
-  await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
-    select o.id, p.ids[1 + (hashtext(o.id) & 511) % 500], 1, o.total_amount from orders o, (select array_agg(id) ids from products) p`);
-  await db.query(`insert into payments (order_id, status, transaction_id, razorpay_payment_id, amount, created_at)
-    select o.id, case when o.status = 'PENDING' then 'PENDING'::payment_status else 'CAPTURED'::payment_status end,
-           o.razorpay_order_id, 'pay_' || substr(o.order_number, 5), o.total_amount, o.created_at from orders o`);
-  await db.query(`insert into payment_attempts (id, order_id, razorpay_order_id, status, amount, currency)
-    select 'pay_' || substr(o.order_number, 5), o.id, o.razorpay_order_id, 'captured', o.total_amount, 'INR' from orders o`);
-  await db.query(`insert into webhook_events (provider, event_id, event_type, outcome, order_id, received_at)
-    select 'razorpay', 'evt_' || o.order_number || '_' || k, 'payment.captured', 'confirmed', o.id, o.created_at
-    from orders o, generate_series(1, 2) k`);
-  await db.query(`insert into payment_checks (order_id, payment_id, razorpay_id, source, outcome, checked_at)
-    select o.id, null, o.razorpay_order_id, 'reconciler', 'no_attempt', o.created_at from orders o where o.status = 'PENDING'`);
-  await db.query(`insert into notifications (user_id, type, title, message, metadata, created_at)
-    select o.user_id, 'ORDER_PLACED', 't', 'm', jsonb_build_object('orderId', o.id), o.created_at from orders o`);
-  await db.query(`insert into emails (idempotency_key, kind, to_addresses, payload, status, created_at)
-    select 'order-placed/' || o.id, 'order-status', array['x@example.test'],
-           jsonb_build_object('orderId', o.id, 'orderNumber', o.order_number, 'title', 'Placed'),
-           case when o.order_number like '%00' then 'failed' else 'sent' end, o.created_at from orders o`);
-  await db.query("update payments set needs_review = true where ctid in (select ctid from payments limit 20)");
-  await db.query("analyze");
-}, 240_000);
-
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  // 100,000 orders and their story take minutes to write on a slow machine.
+  timeoutMs: 240_000,
+  setDb: (d) => {
+    db = d;
+  },
+  seed: async () => {
+    await db.query(
+      `insert into users (email, name, is_verified, created_at)
+       select 'c' || g || '@example.test', 'Customer ' || g, true, $1::timestamptz - interval '400 days'
+       from generate_series(1, ${ORDERS / 5}) g`,
+      [NOW],
+    );
+    await db.query(
+      `insert into products (name, sku, price, stock) select 'P' || g, 'SKU' || g, 100000, 5 from generate_series(1, 500) g`,
+    );
+    await db.query(
+      `insert into orders (order_number, user_id, status, total_amount, razorpay_order_id, created_at)
+       select 'ORA-' || g, u.ids[1 + g % ${ORDERS / 5}],
+              (array['CONFIRMED','PENDING','DELIVERED','CANCELLED','SHIPPED']::order_status[])[1 + g % 5],
+              100000 + g, 'order_' || g, $1::timestamptz - (g * 5 || ' minutes')::interval
+       from generate_series(1, ${ORDERS}) g, (select array_agg(id order by email) as ids from users) u`,
+      [NOW],
+    );
+    await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
+      select o.id, p.ids[1 + (hashtext(o.id) & 511) % 500], 1, o.total_amount from orders o, (select array_agg(id) ids from products) p`);
+    await db.query(`insert into payments (order_id, status, transaction_id, razorpay_payment_id, amount, created_at)
+      select o.id, case when o.status = 'PENDING' then 'PENDING'::payment_status else 'CAPTURED'::payment_status end,
+             o.razorpay_order_id, 'pay_' || substr(o.order_number, 5), o.total_amount, o.created_at from orders o`);
+    await db.query(`insert into payment_attempts (id, order_id, razorpay_order_id, status, amount, currency)
+      select 'pay_' || substr(o.order_number, 5), o.id, o.razorpay_order_id, 'captured', o.total_amount, 'INR' from orders o`);
+    await db.query(`insert into webhook_events (provider, event_id, event_type, outcome, order_id, received_at)
+      select 'razorpay', 'evt_' || o.order_number || '_' || k, 'payment.captured', 'confirmed', o.id, o.created_at
+      from orders o, generate_series(1, 2) k`);
+    await db.query(`insert into payment_checks (order_id, payment_id, razorpay_id, source, outcome, checked_at)
+      select o.id, null, o.razorpay_order_id, 'reconciler', 'no_attempt', o.created_at from orders o where o.status = 'PENDING'`);
+    await db.query(`insert into notifications (user_id, type, title, message, metadata, created_at)
+      select o.user_id, 'ORDER_PLACED', 't', 'm', jsonb_build_object('orderId', o.id), o.created_at from orders o`);
+    await db.query(`insert into emails (idempotency_key, kind, to_addresses, payload, status, created_at)
+      select 'order-placed/' || o.id, 'order-status', array['x@example.test'],
+             jsonb_build_object('orderId', o.id, 'orderNumber', o.order_number, 'title', 'Placed'),
+             case when o.order_number like '%00' then 'failed' else 'sent' end, o.created_at from orders o`);
+    await db.query("update payments set needs_review = true where ctid in (select ctid from payments limit 20)");
+    await db.query("analyze");
+  },
 });
 
 describeOnPostgres(`the console's lookups on ${ORDERS.toLocaleString("en")} orders`, () => {

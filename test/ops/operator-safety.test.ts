@@ -3,13 +3,13 @@
 
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { ADMIN_AUTH, callWorker, type TestDatabase, type TestDeps, testDeps, testEnv } from "../../harness/worker";
 import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
 import type { Task } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
-import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
@@ -39,22 +39,14 @@ async function call(
   opts: { body?: unknown; env?: Record<string, unknown>; auth?: string | null; headers?: Record<string, string> } = {},
 ) {
   const headers: Record<string, string> = { ...opts.headers };
-  if (opts.auth !== null) headers.authorization = opts.auth ?? "Bearer test-admin-token";
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request(`https://ora-jobs.test${path}`, {
-      method,
-      headers,
-      ...(opts.body !== undefined
-        ? { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) }
-        : {}),
-    }),
-    testEnv(db, { ALERT_WEBHOOK_URL: sink.url, ...opts.env }),
-    ctx,
-  );
-  await ctx.drain();
-  return res;
+  if (opts.auth !== null) headers.authorization = opts.auth ?? ADMIN_AUTH;
+  // A string body is sent as JSON too: malformed JSON is one of the mistakes checked here.
+  if (typeof opts.body === "string") headers["content-type"] ??= "application/json";
+  return callWorker(testEnv(db, { ALERT_WEBHOOK_URL: sink.url, ...opts.env }), path, {
+    method,
+    headers,
+    body: opts.body,
+  });
 }
 
 const everyEndpointAnswers = async () => {

@@ -1,33 +1,40 @@
 import { createMessageBatch, getQueueResult } from "cloudflare:test";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../../harness/razorpay";
+import { resendStub } from "../../harness/resend";
+import {
+  callWorker,
+  RecordingQueue,
+  TEST_ORIGIN,
+  type TestDatabase,
+  testCtx,
+  testDeps,
+  testEnv,
+} from "../../harness/worker";
 import worker from "../../src/index";
 import { recordEmails } from "../../src/notices/outbox";
 import { readSearchTerm, timeline } from "../../src/ops/order-desk";
 import { checkout, orderState } from "../helpers/checkout";
 import { count } from "../helpers/factories";
-import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testDeps, testEnv } from "../helpers/harness";
-import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
-import { resendStub } from "../helpers/resend";
+import { fileSetup } from "../helpers/file-setup";
 
 const TOKEN = "test-admin-token";
 const KEY = `rzp_test_console_${Date.now().toString(36)}`;
 const MAIL_KEY = `re_console_${Date.now().toString(36)}`;
 const razorpay = razorpayStub(KEY);
 const resend = resendStub(MAIL_KEY);
-const ORIGIN = "https://ora-jobs.test";
 let db: TestDatabase;
 let queue: RecordingQueue;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-});
-beforeEach(async () => {
-  await razorpay.reset();
-  await resend.reset();
-  queue = new RecordingQueue();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await razorpay.reset();
+    await resend.reset();
+    queue = new RecordingQueue();
+  },
 });
 
 const env = () => testEnv(db, { RAZORPAY_KEY_ID: KEY, RESEND_API_KEY: MAIL_KEY, EMAIL_QUEUE: queue });
@@ -40,19 +47,8 @@ async function browse(
 ) {
   const headers: Record<string, string> = {};
   if (opts.auth !== null) headers.authorization = opts.auth ?? basic(opts.user);
-  let body: string | undefined;
-  if (opts.form) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    headers.origin = opts.origin ?? ORIGIN;
-    body = new URLSearchParams(opts.form).toString();
-  }
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request(`${ORIGIN}${path}`, { method: opts.form ? "POST" : "GET", headers, redirect: "manual", body }),
-    env(),
-    ctx,
-  );
-  await ctx.drain();
+  if (opts.form) headers.origin = opts.origin ?? TEST_ORIGIN;
+  const res = await callWorker(env(), path, { headers, body: opts.form && new URLSearchParams(opts.form) });
   return { status: res.status, location: res.headers.get("location"), html: await res.text(), headers: res.headers };
 }
 
@@ -173,9 +169,7 @@ describe("the order page", () => {
       const body = eventBody(type, {
         payment: { entity: paymentEntity({ id, orderId: c.razorpayOrderId, amount: c.amount, status }) },
       });
-      const ctx = testCtx();
-      const res = await worker.fetch(await signedRequest(body, { eventId: rzpId("evt") }), env(), ctx);
-      await ctx.drain();
+      const res = await callWorker(env(), await signedRequest(body, { eventId: rzpId("evt") }));
       expect(res.status).toBe(200);
     };
     await deliver("payment.failed", failed, "failed");

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import worker from "../../src/index";
+import { ADMIN_AUTH, callWorker, type TestDatabase, type TestDeps, testDeps, testEnv } from "../../harness/worker";
 import { runCron } from "../../src/scheduler/dispatch";
 import { retryDelayMs, runOverridesAndRetries } from "../../src/scheduler/overrides-and-retries";
 import type { Task } from "../../src/tasks/types";
-import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;
@@ -49,15 +49,11 @@ async function tick(tasks: Task[], at: string) {
 describe("schedule overrides (shop time)", () => {
   it("fires at the override's shop-time minutes only, skips the UTC slots meanwhile, and reverts when removed", async () => {
     const task = hourlyTask("override-me", []);
-    const put = await worker.fetch(
-      new Request("https://ora-jobs.test/api/admin/tasks/check-low-stock/schedule", {
-        method: "PUT",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ cron: "15 9 * * *" }),
-      }),
-      testEnv(db),
-      testCtx(),
-    );
+    const put = await callWorker(testEnv(db), "/api/admin/tasks/check-low-stock/schedule", {
+      method: "PUT",
+      headers: { authorization: ADMIN_AUTH },
+      body: { cron: "15 9 * * *" },
+    });
     const body = (await put.json()) as { override: string; nextRuns: { at: string; shopTime: string }[] };
     expect(body.override).toBe("15 9 * * *");
     expect(body.nextRuns[0]?.shopTime).toMatch(/09:15 IST/);
@@ -83,15 +79,11 @@ describe("schedule overrides (shop time)", () => {
   });
 
   it("refuses an invalid override and stores nothing", async () => {
-    const res = await worker.fetch(
-      new Request("https://ora-jobs.test/api/admin/tasks/check-low-stock/schedule", {
-        method: "PUT",
-        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
-        body: JSON.stringify({ cron: "99 * * * *" }),
-      }),
-      testEnv(db),
-      testCtx(),
-    );
+    const res = await callWorker(testEnv(db), "/api/admin/tasks/check-low-stock/schedule", {
+      method: "PUT",
+      headers: { authorization: ADMIN_AUTH },
+      body: { cron: "99 * * * *" },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/out of range 0-59/);
     expect(await db.query("select * from task_settings")).toEqual([]);

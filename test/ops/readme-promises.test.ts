@@ -1,48 +1,35 @@
 // What the README promises and no other test showed: history pruning, the lost-message re-queue,
 // removing an override, a multi-product settlement racing another, a shop outside IST, and the 503
 // of an overdue HIGH task through the endpoint itself.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, rzpId, signedRequest } from "../../harness/razorpay";
+import {
+  ADMIN_AUTH,
+  callWorker,
+  RecordingQueue,
+  type TestDatabase,
+  taskDeps,
+  testDeps,
+  testEnv,
+} from "../../harness/worker";
 import { dailySalesReport } from "../../src/tasks/daily-sales-report";
 import { deliverOrderEvents } from "../../src/tasks/deliver-order-events";
 import { pruneHistory } from "../../src/tasks/prune-history";
 import { count, insertOrder, insertOrderItem, insertPayment, insertProduct, insertUser } from "../helpers/factories";
-import {
-  createTestDatabase,
-  RecordingQueue,
-  type TestDatabase,
-  taskDeps,
-  testCtx,
-  testDeps,
-  testEnv,
-} from "../helpers/harness";
-import { eventBody, paymentEntity, rzpId, signedRequest } from "../helpers/razorpay";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
 });
 
 const NOW = new Date("2026-11-28T20:30:00Z");
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000);
 
-async function call(method: string, path: string, env: Record<string, unknown> = {}, body?: unknown) {
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request(`https://ora-jobs.test${path}`, {
-      method,
-      headers: { authorization: "Bearer test-admin-token", ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }),
-    testEnv(db, env),
-    ctx,
-  );
-  await ctx.drain();
-  return res;
-}
+const call = (method: string, path: string, env: Record<string, unknown> = {}, body?: unknown) =>
+  callWorker(testEnv(db, env), path, { method, headers: { authorization: ADMIN_AUTH }, body });
 
 describe("prune-history", () => {
   it("deletes only the worker's own rows past their age, keeps running runs and queued emails, and a dry run deletes nothing", async () => {
@@ -142,13 +129,10 @@ describe("settlement of orders sharing several products", () => {
           entity: paymentEntity({ id: rzpId("pay"), orderId: o.rzp, amount: 2 * 250_000, status: "captured" }),
         },
       });
-      const ctx = testCtx();
-      const res = await worker.fetch(
-        await signedRequest(body, { eventId: rzpId("evt") }),
+      const res = await callWorker(
         testEnv(db, { EMAIL_QUEUE: q }),
-        ctx,
+        await signedRequest(body, { eventId: rzpId("evt") }),
       );
-      await ctx.drain();
       return res.json() as Promise<{ outcome: string }>;
     };
     const results = await Promise.all([...orders, ...orders].map(deliver));

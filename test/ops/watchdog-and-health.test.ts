@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { callWorker, type TestDatabase, type TestDeps, testDeps, testEnv } from "../../harness/worker";
 import { computeHealth } from "../../src/ops/health";
 import { findTask, TASKS } from "../../src/ops/registry";
 import { runTask } from "../../src/scheduler/run-task";
-import { fileSetup, type TestDatabase, type TestDeps, testCtx, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 import { alertSink } from "../helpers/sink";
 
 let db: TestDatabase;
@@ -87,9 +87,7 @@ describe("overdue detection (injected clock)", () => {
 
 describe("health endpoint", () => {
   async function get() {
-    const ctx = testCtx();
-    const res = await worker.fetch(new Request("https://ora-jobs.test/api/health/cron"), testEnv(db), ctx);
-    await ctx.drain();
+    const res = await callWorker(testEnv(db), "/api/health/cron");
     return res;
   }
 

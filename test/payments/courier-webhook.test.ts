@@ -1,33 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { callWorker, RecordingQueue, type TestDatabase, testEnv } from "../../harness/worker";
 import { courierTarget } from "../../src/shipping/courier";
 import { checkout } from "../helpers/checkout";
 import { count } from "../helpers/factories";
-import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
 });
 
 async function post(body: unknown, key: string | null = "test-courier-token") {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers["x-api-key"] = key;
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    new Request("https://ora-jobs.test/api/webhooks/courier", {
-      method: "POST",
-      headers,
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    }),
-    testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-    ctx,
-  );
-  await ctx.drain();
-  return res;
+  return callWorker(testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }), "/api/webhooks/courier", { headers, body });
 }
 
 async function confirmedOrder() {
@@ -117,17 +105,10 @@ describe("courier webhook", () => {
   });
 
   it("the key is checked before anything else: a wrong key is 401 even with no database configured", async () => {
-    const ctx = testCtx();
-    const res = await worker.fetch(
-      new Request("https://ora-jobs.test/api/webhooks/courier", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": "wrong" },
-        body: "{not json",
-      }),
-      testEnv(db, { DATABASE_URL: "" }),
-      ctx,
-    );
-    await ctx.drain();
+    const res = await callWorker(testEnv(db, { DATABASE_URL: "" }), "/api/webhooks/courier", {
+      headers: { "content-type": "application/json", "x-api-key": "wrong" },
+      body: "{not json",
+    });
     expect(res.status).toBe(401);
   });
 });

@@ -1,17 +1,16 @@
 // Ordinary Razorpay histories delivered through the real webhook, on real Postgres, in every order
 // (and with a redelivery): each ends in one state, whatever the order of delivery.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, rzpId, signedRequest } from "../../harness/razorpay";
+import { callWorker, RecordingQueue, type TestDatabase, testEnv } from "../../harness/worker";
 import { type Checkout, checkout } from "../helpers/checkout";
-import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testEnv } from "../helpers/harness";
-import { eventBody, paymentEntity, rzpId, signedRequest } from "../helpers/razorpay";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
 });
 
 type Event = (c: Checkout) => string;
@@ -73,13 +72,10 @@ function permutations<T>(xs: T[]): T[][] {
 }
 
 async function deliver(body: string, eventId: string): Promise<void> {
-  const ctx = testCtx();
-  const res = await worker.fetch(
-    await signedRequest(body, { eventId }),
+  const res = await callWorker(
     testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-    ctx,
+    await signedRequest(body, { eventId }),
   );
-  await ctx.drain();
   expect(res.status).toBe(200);
 }
 

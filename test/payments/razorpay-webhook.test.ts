@@ -1,18 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { eventBody, paymentEntity, rzpId, signedRequest } from "../../harness/razorpay";
+import { callWorker, RecordingQueue, type TestDatabase, testEnv } from "../../harness/worker";
 import { type Checkout, checkout, orderState } from "../helpers/checkout";
 import { count } from "../helpers/factories";
-import { createTestDatabase, RecordingQueue, type TestDatabase, testCtx, testEnv } from "../helpers/harness";
-import { eventBody, paymentEntity, rzpId, signedRequest } from "../helpers/razorpay";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let queue: RecordingQueue;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
 });
 
 /** The idempotency keys of the emails put on the queue. */
@@ -28,9 +27,7 @@ async function queuedKeys(q: RecordingQueue): Promise<string[]> {
 
 async function send(req: Request, q = new RecordingQueue()): Promise<Response> {
   queue = q;
-  const ctx = testCtx();
-  const res = await worker.fetch(req, testEnv(db, { EMAIL_QUEUE: q }), ctx);
-  await ctx.drain();
+  const res = await callWorker(testEnv(db, { EMAIL_QUEUE: q }), req);
   return res;
 }
 

@@ -1,19 +1,19 @@
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
-import { checkout, orderState } from "../helpers/checkout";
-import { count } from "../helpers/factories";
+import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../../harness/razorpay";
 import {
-  fileSetup,
+  ADMIN_AUTH,
+  callWorker,
   RecordingQueue,
   type TestDatabase,
   type TestDeps,
   taskDeps,
-  testCtx,
   testDeps,
   testEnv,
-} from "../helpers/harness";
-import { eventBody, paymentEntity, razorpayStub, rzpId, signedRequest } from "../helpers/razorpay";
+} from "../../harness/worker";
+import { reconcileStalePayments } from "../../src/tasks/reconcile-stale-payments";
+import { checkout, orderState } from "../helpers/checkout";
+import { count } from "../helpers/factories";
+import { fileSetup } from "../helpers/file-setup";
 
 const KEY = `rzp_test_reconcile_${Date.now().toString(36)}`;
 const stub = razorpayStub(KEY);
@@ -227,12 +227,10 @@ describe("reconcile-stale-payments", () => {
         entity: paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
       },
     });
-    const ctx = testCtx();
     const [res] = await Promise.all([
-      signedRequest(body, { eventId: rzpId("evt") }).then((r) => worker.fetch(r, testEnv(db, { EMAIL_QUEUE: q }), ctx)),
+      signedRequest(body, { eventId: rzpId("evt") }).then((r) => callWorker(testEnv(db, { EMAIL_QUEUE: q }), r)),
       reconcileStalePayments.run(taskDeps(deps), NOW),
     ]);
-    await ctx.drain();
     expect(res.status).toBe(200);
     expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 6 });
     expect(await count(db, "emails", "idempotency_key = $1", [`order-confirmed/${c.orderId}`])).toBe(1);
@@ -243,19 +241,12 @@ describe("reconcile-stale-payments", () => {
     const c = await checkout(db, { createdAt: minutesAgo(2), stock: 5 });
     const payId = rzpId("pay");
     await stub.seed([paymentEntity({ id: payId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" })]);
-    const call = async (id: string) => {
-      const ctx = testCtx();
-      const res = await worker.fetch(
-        new Request(`https://ora-jobs.test/api/admin/payments/${id}/reconcile`, {
-          method: "POST",
-          headers: { authorization: "Bearer test-admin-token" },
-        }),
+    const call = (id: string) =>
+      callWorker(
         testEnv(db, { EMAIL_QUEUE: new RecordingQueue(), RAZORPAY_KEY_ID: KEY }),
-        ctx,
+        `/api/admin/payments/${id}/reconcile`,
+        { method: "POST", headers: { authorization: ADMIN_AUTH } },
       );
-      await ctx.drain();
-      return res;
-    };
     const res = await call(c.paymentRowId);
     expect(await res.json()).toMatchObject({ outcome: "confirmed", status: "CAPTURED", orderStatus: "CONFIRMED" });
     expect((await orderState(db, c)).stock).toBe(4);
@@ -314,13 +305,10 @@ describe("reconcile-stale-payments", () => {
         entity: paymentEntity({ id: failedId, orderId: c.razorpayOrderId, amount: c.amount, status: "captured" }),
       },
     });
-    const ctx = testCtx();
-    const res = await worker.fetch(
-      await signedRequest(late, { eventId: rzpId("evt") }),
+    const res = await callWorker(
       testEnv(db, { EMAIL_QUEUE: new RecordingQueue() }),
-      ctx,
+      await signedRequest(late, { eventId: rzpId("evt") }),
     );
-    await ctx.drain();
     expect(await res.json()).toMatchObject({ outcome: "revived" });
     expect(await orderState(db, c)).toMatchObject({ order_status: "CONFIRMED", payment_status: "CAPTURED", stock: 4 });
   });

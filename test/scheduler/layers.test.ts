@@ -71,4 +71,25 @@ describe("layers", () => {
       .map((i) => `${i.file} imports ${i.spec} (${i.from} → ${i.to})`);
     expect(upward).toEqual([]);
   });
+
+  it("the bench and the harness never import the tests; the harness imports only src/ and scripts/", () => {
+    const outside = import.meta.glob(["../../bench/**/*.ts", "../../harness/**/*.ts"], {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    }) as Record<string, string>;
+    expect(Object.keys(outside).some((f) => f.includes("/harness/"))).toBe(true);
+    const wrong = [];
+    for (const [file, text] of Object.entries(outside)) {
+      for (const m of text.matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
+        const spec = m[1] ?? "";
+        const inHarness = file.includes("/harness/");
+        const ok = inHarness
+          ? /^\.\.\/(src|scripts)\//.test(spec) || spec.startsWith("./")
+          : !/(^|\/)test\//.test(spec);
+        if (!ok) wrong.push(`${file.replace(/^.*\/(bench|harness)\//, "$1/")} imports ${spec}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 });

@@ -1,23 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
+import { type TestDatabase, type TestDeps, testDeps, testEnv } from "../../harness/worker";
 import worker from "../../src/index";
 import { TASKS } from "../../src/ops/registry";
 import { runCron } from "../../src/scheduler/dispatch";
 import { runTask } from "../../src/scheduler/run-task";
 import type { Task } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, testDeps, testEnv } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  deps = testDeps(db);
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  deps: () => {
+    deps = testDeps(db);
+    return deps;
+  },
 });
 
 let slotMinute = Date.parse("2026-11-28T06:00:00Z");

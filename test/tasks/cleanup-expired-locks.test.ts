@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { type TestDatabase, type TestDeps, testDeps } from "../../harness/worker";
 import { cleanupExpiredLocks } from "../../src/tasks/cleanup-expired-locks";
 import type { TaskDeps } from "../../src/tasks/types";
 import { count, insertLock, insertProduct } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, testDeps } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;
@@ -12,16 +13,17 @@ function taskDeps(over: Partial<TaskDeps> = {}): TaskDeps {
   return { ...deps, signal: new AbortController().signal, dryRun: false, settings: {}, ...over };
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  deps = testDeps(db, { now: NOW });
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
-});
-beforeEach(async () => {
-  await db.query("delete from inventory_locks");
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  reset: async () => {
+    await db.query("delete from inventory_locks");
+  },
+  deps: () => {
+    deps = testDeps(db, { now: NOW });
+    return deps;
+  },
 });
 
 describe("cleanup-expired-locks", () => {

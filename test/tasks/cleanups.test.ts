@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { type TestDatabase, type TestDeps, taskDeps, testDeps } from "../../harness/worker";
 import { cleanupPasswordResets } from "../../src/tasks/cleanup-password-resets";
 import { cleanupReadNotifications } from "../../src/tasks/cleanup-read-notifications";
 import { cleanupUnverifiedUsers } from "../../src/tasks/cleanup-unverified-users";
 import { count, insertOrder, insertPayment, insertProduct, insertUser } from "../helpers/factories";
-import { createTestDatabase, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;
@@ -12,13 +13,14 @@ const DAY = 86_400_000;
 const MIN = 60_000;
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  deps = testDeps(db, { now: NOW });
-});
-afterAll(async () => {
-  await deps.close();
-  await db.close();
+fileSetup({
+  setDb: (d) => {
+    db = d;
+  },
+  deps: () => {
+    deps = testDeps(db, { now: NOW });
+    return deps;
+  },
 });
 
 async function insertReset(userId: string, expiresAt: Date, usedAt: Date | null = null) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { type TestDatabase, type TestDeps, taskDeps, testDeps } from "../../harness/worker";
 import { dailySalesReport, type SalesReport } from "../../src/tasks/daily-sales-report";
 import { insertOrder, insertOrderItem, insertPayment, insertProduct, insertUser } from "../helpers/factories";
-import { fileSetup, type TestDatabase, type TestDeps, taskDeps, testDeps } from "../helpers/harness";
+import { fileSetup } from "../helpers/file-setup";
 
 let db: TestDatabase;
 let deps: TestDeps;

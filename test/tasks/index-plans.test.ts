@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { explain } from "../../harness/plans";
+import type { TestDatabase } from "../../harness/worker";
 import { lowStockQuery } from "../../src/tasks/check-low-stock";
 import { expiredLocksBatch } from "../../src/tasks/cleanup-expired-locks";
 import { deadResetsBatch } from "../../src/tasks/cleanup-password-resets";
@@ -7,8 +9,7 @@ import { unverifiedUsersBatch } from "../../src/tasks/cleanup-unverified-users";
 import { dayFiguresQuery, topProductsQuery } from "../../src/tasks/daily-sales-report";
 import { pendingOrderEvents, requeueStaleEmails } from "../../src/tasks/deliver-order-events";
 import { stalePaymentsQuery } from "../../src/tasks/reconcile-stale-payments";
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from "../helpers/harness";
-import { explain } from "../helpers/plans";
+import { describeOnPostgres, fileSetup } from "../helpers/file-setup";
 
 // Large tables (≥ 100,000 rows each) where almost nothing is due, as in production: every task
 // statement must reach its few rows through an index, never by reading the whole table.
@@ -16,63 +17,65 @@ const ROWS = 120_000;
 const NOW = new Date("2026-11-28T12:30:00Z");
 let db: TestDatabase;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.query(
-    `insert into users (email, is_verified, created_at)
-    select 'u' || g || '@example.test', g % 1000 <> 0, $1::timestamptz - (g % 90 || ' days')::interval
-    from generate_series(1, ${ROWS}) g`,
-    [NOW],
-  );
-  await db.query(`insert into products (name, sku, price, stock)
-    select 'P' || g, 'SKU' || g, 100000, 100 from generate_series(1, 2000) g`);
-  await db.query(
-    `insert into inventory_locks (product_id, quantity, expires_at)
-    select p.ids[1 + g % 2000], 1, $1::timestamptz + ((g % 1000) - 5 || ' minutes')::interval
-    from generate_series(1, ${ROWS}) g, (select array_agg(id) as ids from products) p`,
-    [NOW],
-  );
-  await db.query(
-    `insert into password_resets (user_id, token_hash, expires_at, used_at)
-    select u.id, 'h', $1::timestamptz + ((g % 500) - 2 || ' hours')::interval,
-           case when g % 997 = 0 then $1::timestamptz - interval '1 hour' end
-    from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
-    [NOW],
-  );
-  await db.query(
-    `insert into notifications (user_id, type, title, message, is_read, created_at)
-    select u.id, 'T', 't', 'm', g % 50 = 0, $1::timestamptz - (g % 40 || ' days')::interval
-    from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
-    [NOW],
-  );
-  await db.query(
-    `insert into orders (order_number, user_id, status, total_amount, created_at)
-    select 'ORA' || g, u.id,
-           (array['CONFIRMED','PENDING','DELIVERED','CANCELLED','SHIPPED']::order_status[])[1 + g % 5],
-           100000 + g, $1::timestamptz - (g * 13 || ' minutes')::interval
-    from generate_series(1, ${ROWS}) g, (select id from users where is_verified limit 1) u`,
-    [NOW],
-  );
-  await db.query(`insert into payments (order_id, status, transaction_id, amount, created_at)
-    select o.id, case when o.status = 'PENDING' then 'FAILED'::payment_status else 'CAPTURED'::payment_status end,
-           'order_' || o.order_number, o.total_amount, o.created_at from orders o`);
-  await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
-    select o.id, p.id, 1, o.total_amount from orders o, (select id from products limit 1) p`);
-  // Steady state: a few pending payments, undelivered events and queued emails among many settled ones.
-  await db.query("update payments set status = 'PENDING' where ctid in (select ctid from payments limit 300)");
-  await db.query("update order_events set delivered_at = now() where seq % 500 <> 0");
-  await db.query(
-    `insert into emails (idempotency_key, kind, to_addresses, payload, status, created_at)
-    select 'k' || g, 'task-alert', array['ops@example.test'], '{}'::jsonb,
-           case when g % 1000 = 0 then 'queued' else 'sent' end, $1::timestamptz - (g || ' seconds')::interval
-    from generate_series(1, ${ROWS}) g`,
-    [NOW],
-  );
-  await db.query("analyze");
-}, 180_000);
-
-afterAll(async () => {
-  await db.close();
+fileSetup({
+  // Hundreds of thousands of rows take minutes to write on a slow machine.
+  timeoutMs: 180_000,
+  setDb: (d) => {
+    db = d;
+  },
+  seed: async () => {
+    await db.query(
+      `insert into users (email, is_verified, created_at)
+      select 'u' || g || '@example.test', g % 1000 <> 0, $1::timestamptz - (g % 90 || ' days')::interval
+      from generate_series(1, ${ROWS}) g`,
+      [NOW],
+    );
+    await db.query(`insert into products (name, sku, price, stock)
+      select 'P' || g, 'SKU' || g, 100000, 100 from generate_series(1, 2000) g`);
+    await db.query(
+      `insert into inventory_locks (product_id, quantity, expires_at)
+      select p.ids[1 + g % 2000], 1, $1::timestamptz + ((g % 1000) - 5 || ' minutes')::interval
+      from generate_series(1, ${ROWS}) g, (select array_agg(id) as ids from products) p`,
+      [NOW],
+    );
+    await db.query(
+      `insert into password_resets (user_id, token_hash, expires_at, used_at)
+      select u.id, 'h', $1::timestamptz + ((g % 500) - 2 || ' hours')::interval,
+             case when g % 997 = 0 then $1::timestamptz - interval '1 hour' end
+      from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
+      [NOW],
+    );
+    await db.query(
+      `insert into notifications (user_id, type, title, message, is_read, created_at)
+      select u.id, 'T', 't', 'm', g % 50 = 0, $1::timestamptz - (g % 40 || ' days')::interval
+      from generate_series(1, ${ROWS}) g, (select id from users limit 1) u`,
+      [NOW],
+    );
+    await db.query(
+      `insert into orders (order_number, user_id, status, total_amount, created_at)
+      select 'ORA' || g, u.id,
+             (array['CONFIRMED','PENDING','DELIVERED','CANCELLED','SHIPPED']::order_status[])[1 + g % 5],
+             100000 + g, $1::timestamptz - (g * 13 || ' minutes')::interval
+      from generate_series(1, ${ROWS}) g, (select id from users where is_verified limit 1) u`,
+      [NOW],
+    );
+    await db.query(`insert into payments (order_id, status, transaction_id, amount, created_at)
+      select o.id, case when o.status = 'PENDING' then 'FAILED'::payment_status else 'CAPTURED'::payment_status end,
+             'order_' || o.order_number, o.total_amount, o.created_at from orders o`);
+    await db.query(`insert into order_items (order_id, product_id, quantity, unit_price)
+      select o.id, p.id, 1, o.total_amount from orders o, (select id from products limit 1) p`);
+    // Steady state: a few pending payments, undelivered events and queued emails among many settled ones.
+    await db.query("update payments set status = 'PENDING' where ctid in (select ctid from payments limit 300)");
+    await db.query("update order_events set delivered_at = now() where seq % 500 <> 0");
+    await db.query(
+      `insert into emails (idempotency_key, kind, to_addresses, payload, status, created_at)
+      select 'k' || g, 'task-alert', array['ops@example.test'], '{}'::jsonb,
+             case when g % 1000 = 0 then 'queued' else 'sent' end, $1::timestamptz - (g || ' seconds')::interval
+      from generate_series(1, ${ROWS}) g`,
+      [NOW],
+    );
+    await db.query("analyze");
+  },
 });
 
 describeOnPostgres(`index plans on ${ROWS.toLocaleString("en")}-row tables`, () => {

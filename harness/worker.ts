@@ -1,11 +1,14 @@
+// Runs the Worker outside production, for the tests and the benches alike: a database of its own per
+// caller (from the provisioner), an Env for it, deps with a settable clock and a recording queue, and
+// the runtime's ExecutionContext.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Pool } from "@neondatabase/serverless";
-import { afterAll, beforeAll, beforeEach, describe } from "vitest";
-import { useLocalProxy } from "../../src/db/client";
-import type { AppDeps, Clock } from "../../src/lib/deps";
-import type { Logger } from "../../src/lib/log";
-import { openDeps } from "../../src/wiring/open-deps";
+import { useLocalProxy } from "../src/db/client";
+import worker from "../src/index";
+import type { AppDeps, Clock } from "../src/lib/deps";
+import type { Logger } from "../src/lib/log";
+import { openDeps } from "../src/wiring/open-deps";
 
 export interface TestDatabase {
   url: string;
@@ -117,41 +120,36 @@ export function testCtx(): ExecutionContext & { drain(): Promise<void> } {
   return Object.assign(ctx, { drain: () => waitOnExecutionContext(ctx) });
 }
 
-/**
- * Race and plan tests prove something only on real Postgres (PGlite is one serialised session with
- * other plans). On the embedded fallback they are skipped, loudly; under CI Postgres is required.
- */
-export const describeOnPostgres = (() => {
-  if (env.TEST_DATABASE_KIND !== "postgres") {
-    console.warn(`[test] race and plan tests skipped: they need PostgreSQL, this run has ${env.TEST_DATABASE_KIND}`);
-  }
-  return describe.skipIf(env.TEST_DATABASE_KIND !== "postgres");
-})();
+export const TEST_ORIGIN = "https://ora-jobs.test";
+/** The admin API's Authorization header under the test bindings. */
+export const ADMIN_AUTH = "Bearer test-admin-token";
+
+export interface CallOptions {
+  method?: string;
+  /** A string, bytes or a form goes as it is; anything else as JSON, with its content type. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 /**
- * The hooks every worker test file needs: a database of its own (handed to `setDb`), and before each
- * test `reset` (clear what earlier tests left that this file's tests must not see, in any order),
- * then fresh deps from `deps`, the previous ones closed. All of it is closed after the file.
+ * The one way tests and benches call the Worker: its own `fetch` with this Env, and everything the
+ * request handed to waitUntil finished before this returns. `target`: a Request, or a path on
+ * TEST_ORIGIN (GET, or POST when there is a body; redirects are returned, not followed).
  */
-export function fileSetup(o: {
-  setDb(db: TestDatabase): void;
-  reset?(db: TestDatabase): Promise<unknown>;
-  deps(db: TestDatabase): TestDeps;
-}): void {
-  let db: TestDatabase | undefined;
-  let deps: TestDeps | undefined;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    o.setDb(db);
-  });
-  beforeEach(async () => {
-    if (!db) throw new Error("the file's test database was not created");
-    await o.reset?.(db);
-    await deps?.close();
-    deps = o.deps(db);
-  });
-  afterAll(async () => {
-    await deps?.close();
-    await db?.close();
+export async function callWorker(env: Env, target: Request | string, opts: CallOptions = {}): Promise<Response> {
+  const request = typeof target === "string" ? buildRequest(target, opts) : target;
+  const ctx = testCtx();
+  const res = await worker.fetch(request, env, ctx);
+  await ctx.drain();
+  return res;
+}
+
+function buildRequest(path: string, { method, body, headers }: CallOptions): Request {
+  const raw = typeof body === "string" || body instanceof Uint8Array || body instanceof URLSearchParams;
+  return new Request(`${TEST_ORIGIN}${path}`, {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    headers: { ...(body !== undefined && !raw ? { "content-type": "application/json" } : {}), ...headers },
+    redirect: "manual",
+    ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}),
   });
 }

@@ -3,11 +3,11 @@
 import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { TestProject } from "vitest/node";
-import { startDatabaseProvisioner } from "../../scripts/lib/test-databases.mjs";
-import { startWsProxy } from "../../scripts/lib/ws-proxy.mjs";
-import { startRazorpayStub } from "../../scripts/stubs/razorpay-stub.mjs";
-import { startResendStub } from "../../scripts/stubs/resend-stub.mjs";
-import { startWebhookSink } from "../../scripts/stubs/webhook-sink.mjs";
+import { startDatabaseProvisioner } from "../scripts/lib/test-databases.mjs";
+import { startWsProxy } from "../scripts/lib/ws-proxy.mjs";
+import { startRazorpayStub } from "../scripts/stubs/razorpay-stub.mjs";
+import { startResendStub } from "../scripts/stubs/resend-stub.mjs";
+import { startWebhookSink } from "../scripts/stubs/webhook-sink.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { hmacSha256Hex } from "../../src/lib/crypto";
+import { hmacSha256Hex } from "../src/lib/crypto";
 
 export const WEBHOOK_SECRET = "whsec_test";
 

@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import type { TestDatabase } from "./harness";
+import type { TestDatabase } from "./worker";
 
 const dialect = new PgDialect();
 
