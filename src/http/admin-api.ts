@@ -1,14 +1,14 @@
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { AppError } from "../lib/errors";
 import { formatShopTime } from "../lib/time";
 import { askRazorpay, paymentById } from "../ops/ask-razorpay";
 import { findTask } from "../ops/registry";
-import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../ops/task-admin";
+import { knownTask, parseOverride, runNow, setPaused, setScheduleOverride, setSettings } from "../ops/task-admin";
 import { emailPipelineStats, openIncidents, recentRuns, runById, runJson, taskViews } from "../ops/task-views";
 import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
 import { type HonoEnv, withDeps } from "./context";
+import { AppError } from "./errors";
 import { smallBody, valid } from "./validate";
 
 export const adminApi = new Hono<HonoEnv>();
@@ -31,7 +31,7 @@ adminApi.get("/tasks", async (c) => {
 
 adminApi.get("/tasks/:name", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const [view] = await taskViews(deps, deps.clock(), [task]);
   return c.json({ task: view });
 });
@@ -63,7 +63,7 @@ const RunQuery = z.object({
 
 adminApi.post("/tasks/:name/run", valid("json", RunBody), valid("query", RunQuery), async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const body = c.req.valid("json");
   const query = c.req.valid("query");
   const dryRun = body.dryRun || query.dryRun === "true";
@@ -80,7 +80,7 @@ adminApi.post("/tasks/:name/run", valid("json", RunBody), valid("query", RunQuer
 for (const action of ["pause", "resume"] as const) {
   adminApi.post(`/tasks/:name/${action}`, async (c) => {
     const deps = c.get("deps");
-    const task = taskOr404(c.req.param("name"));
+    const task = knownTask(c.req.param("name"));
     await setPaused(deps, task, action === "pause", deps.clock());
     const [view] = await taskViews(deps, deps.clock(), [task]);
     return c.json({ task: view });
@@ -89,14 +89,14 @@ for (const action of ["pause", "resume"] as const) {
 
 adminApi.put("/tasks/:name/settings", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const settings = await setSettings(deps, task, await jsonBody(c.req.raw), deps.clock());
   return c.json({ task: task.name, settings });
 });
 
 adminApi.put("/tasks/:name/schedule", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const body = (await jsonBody(c.req.raw)) as { cron?: unknown };
   const spec = parseOverride(body?.cron, deps.clock(), deps.config.BUSINESS_TIMEZONE);
   await setScheduleOverride(deps, task, spec, deps.clock());
@@ -112,7 +112,7 @@ adminApi.put("/tasks/:name/schedule", async (c) => {
 
 adminApi.delete("/tasks/:name/schedule", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   await setScheduleOverride(deps, task, null, deps.clock());
   const [view] = await taskViews(deps, deps.clock(), [task]);
   return c.json({ task: view });

@@ -4,12 +4,14 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
 import { ConfigError } from "../lib/config";
-import { AppError, errorMessage } from "../lib/errors";
+import { errorMessage } from "../lib/errors";
+import { Refusal, type RefusalReason } from "../ops/refusal";
 import { InvalidSettingsError } from "../tasks/settings";
 import { loggerFor } from "../wiring/open-deps";
 import { adminApi } from "./admin-api";
 import { opsConsole } from "./console";
 import type { HonoEnv } from "./context";
+import { AppError, type ErrorCode } from "./errors";
 import { health } from "./health";
 import { webhooks } from "./webhooks";
 
@@ -24,9 +26,19 @@ app.route("/admin", opsConsole);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 
+const REFUSAL_STATUS = {
+  unknown: ["not_found", 404],
+  invalid: ["bad_request", 400],
+  conflict: ["conflict", 409],
+} as const satisfies Record<RefusalReason, readonly [ErrorCode, number]>;
+
 app.onError((err, c) => {
   if (err instanceof AppError) {
     return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  }
+  if (err instanceof Refusal) {
+    const [code, status] = REFUSAL_STATUS[err.reason];
+    return c.json({ error: { code, message: err.message } }, status);
   }
   if (err instanceof InvalidSettingsError) return c.json({ error: { code: "bad_request", message: err.message } }, 400);
   if (err instanceof ConfigError) {

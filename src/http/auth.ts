@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { requireSecret } from "../lib/config";
 import { secretsEqual } from "../lib/crypto";
-import { AppError } from "../lib/errors";
 import type { HonoEnv } from "./context";
+import { AppError } from "./errors";
 
 /** HTTP Basic credentials, or null when the header is not Basic or cannot be read. */
 function basicCredentials(header: string): { user: string; password: string } | null {

@@ -1,4 +1,4 @@
-import { AppError } from "../lib/errors";
+import { AppError } from "./errors";
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 import type { ValidationTargets } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { validator } from "hono/validator";
-import { AppError } from "../lib/errors";
 import { describeIssues, type Schema } from "../lib/validation";
+import { AppError } from "./errors";
 
 /**
  * Hono's validator with a zod schema: bad input is one 400 naming each problem, and the handler

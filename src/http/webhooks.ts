@@ -3,7 +3,6 @@ import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { requireSecret } from "../lib/config";
 import { secretsEqual, sha256Hex, verifyHmacSha256Hex } from "../lib/crypto";
-import { AppError } from "../lib/errors";
 import { describeIssues } from "../lib/validation";
 import { enqueueEmails } from "../notices/outbox";
 import { settle } from "../payments/settle";
@@ -12,6 +11,7 @@ import { parseRazorpayEvent, type SettleCommand } from "../payments/webhook-even
 import { applyCourierUpdate, courierTarget } from "../shipping/courier";
 import { readBodyLimited } from "./body";
 import { type HonoEnv, withDeps } from "./context";
+import { AppError } from "./errors";
 
 export const webhooks = new Hono<HonoEnv>();
 

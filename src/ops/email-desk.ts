@@ -2,8 +2,8 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { emails } from "../db/schema";
 import { EMAIL_STATUSES, type EmailStatus } from "../db/statuses";
 import type { AppDeps } from "../lib/deps";
-import { AppError } from "../lib/errors";
 import { enqueueEmails } from "../notices/outbox";
+import { Refusal } from "./refusal";
 
 export { EMAIL_STATUSES };
 
@@ -56,6 +56,6 @@ export async function resendEmail(deps: AppDeps, id: string, now: Date): Promise
     return { kind: "requeued" };
   }
   const [row] = await deps.db.select({ status: emails.status }).from(emails).where(eq(emails.id, id));
-  if (!row) throw new AppError("not_found", `no email ${id}`);
+  if (!row) throw new Refusal("unknown", `no email ${id}`);
   return { kind: "unchanged", status: row.status };
 }

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull } from "drizzle-orm";
 import { orders, payments } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
-import { AppError } from "../lib/errors";
+import { Refusal } from "./refusal";
 
 const reviewColumns = {
   id: payments.id,
@@ -52,8 +52,8 @@ export async function resolveReview(
   now: Date,
 ): Promise<boolean> {
   const why = note.trim();
-  if (why === "") throw new AppError("bad_request", "say why the payment needs no more review");
-  if (why.length > 500) throw new AppError("bad_request", "the note is longer than 500 characters");
+  if (why === "") throw new Refusal("invalid", "say why the payment needs no more review");
+  if (why.length > 500) throw new Refusal("invalid", "the note is longer than 500 characters");
   const done = await deps.db
     .update(payments)
     .set({ needsReview: false, reviewResolvedAt: now, reviewResolvedBy: who, reviewNote: why, updatedAt: now })
@@ -61,7 +61,7 @@ export async function resolveReview(
     .returning({ id: payments.id });
   if (done.length > 0) return true;
   const [row] = await deps.db.select({ id: payments.id }).from(payments).where(eq(payments.id, paymentId));
-  if (!row) throw new AppError("not_found", `no payment ${paymentId}`);
+  if (!row) throw new Refusal("unknown", `no payment ${paymentId}`);
   return false;
 }
 

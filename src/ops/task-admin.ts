@@ -4,16 +4,16 @@ import { sendOpsAlert } from "../alerts/ops-alert";
 import { taskSettings } from "../db/schema";
 import { type CronSpec, parseCron } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
-import { AppError } from "../lib/errors";
 import { describeIssues } from "../lib/validation";
 import { type RunRecord, runTask } from "../scheduler/run-task";
 import { overrideProblem } from "../scheduler/schedule";
 import type { Task } from "../tasks/types";
+import { Refusal } from "./refusal";
 import { findTask } from "./registry";
 
-export function taskOr404(name: string): Task {
+export function knownTask(name: string): Task {
   const task = findTask(name);
-  if (!task) throw new AppError("not_found", `no task named "${name}"`);
+  if (!task) throw new Refusal("unknown", `no task named "${name}"`);
   return task;
 }
 
@@ -24,7 +24,7 @@ export function taskOr404(name: string): Task {
  */
 export async function setPaused(deps: AppDeps, task: Task, paused: boolean, now: Date): Promise<boolean> {
   if (paused && task.unpausable) {
-    throw new AppError("conflict", `${task.name} cannot be paused: it is what notices other tasks stopping`);
+    throw new Refusal("conflict", `${task.name} cannot be paused: it is what notices other tasks stopping`);
   }
   // Only the request that flips the flag gets a row back (the row lock orders two clicks): one alert.
   const res = await deps.db.execute<{ inserted: boolean }>(sql`
@@ -63,7 +63,7 @@ export async function setSettings(
   const parsed = z.strictObject(task.settingsSchema.shape).safeParse(body);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error, 5, "(settings)");
-    throw new AppError("bad_request", `invalid settings for ${task.name}: ${issues}`);
+    throw new Refusal("invalid", `invalid settings for ${task.name}: ${issues}`);
   }
   const stored = body as Record<string, unknown>;
   await deps.db
@@ -76,9 +76,9 @@ export async function setSettings(
 /** A schedule override as typed by an operator: refused unless it parses and fires within a year. */
 export function parseOverride(expr: unknown, now: Date, shopTimeZone: string): CronSpec {
   if (typeof expr !== "string" || expr.trim() === "" || expr.length > 200)
-    throw new AppError("bad_request", "cron must be a non-empty string of at most 200 characters");
+    throw new Refusal("invalid", "cron must be a non-empty string of at most 200 characters");
   const problem = overrideProblem(expr, now, shopTimeZone);
-  if (problem) throw new AppError("bad_request", problem);
+  if (problem) throw new Refusal("invalid", problem);
   return parseCron(expr);
 }
 
@@ -114,21 +114,21 @@ export function runNow(deps: AppDeps, task: Task, run: ManualRun): Promise<RunRe
   const { at } = run;
   if (at) {
     if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-      throw new AppError(
-        "bad_request",
+      throw new Refusal(
+        "invalid",
         `at (${at.toISOString()}) is in the future: a run can only be as of now or a past slot`,
       );
     }
     const window = task.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
     if (at.getTime() < now.getTime() - window) {
-      throw new AppError(
-        "bad_request",
+      throw new Refusal(
+        "invalid",
         `at (${at.toISOString()}) is older than ${task.name} can replay (${Math.round(window / 86_400_000)} days)`,
       );
     }
     if (!run.dryRun && !run.replay) {
-      throw new AppError(
-        "bad_request",
+      throw new Refusal(
+        "invalid",
         "a real run at a past slot replays that slot (the cron's own firing for it will then do nothing): ask for it with replay=true, or use dryRun=true",
       );
     }

@@ -72,6 +72,13 @@ describe("layers", () => {
     expect(upward).toEqual([]);
   });
 
+  it("the HTTP error is raised only at the HTTP edge; the layers below raise their own", () => {
+    const outside = Object.entries(sources)
+      .filter(([file, text]) => folderOf(file) !== "http" && /\bAppError\b/.test(text))
+      .map(([file]) => file.replace(/^.*\/src\//, "src/"));
+    expect(outside).toEqual([]);
+  });
+
   it("the bench and the harness never import the tests; the harness imports only src/ and scripts/", () => {
     const outside = import.meta.glob(["../../bench/**/*.ts", "../../harness/**/*.ts"], {
       query: "?raw",

@@ -1,9 +1,9 @@
 import { Hono } from "hono/tiny";
-import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
 import { askRazorpay, paymentOfOrder } from "../../ops/ask-razorpay";
 import { orderByNumber, orderDossier, readSearchTerm, searchOrders, timeline } from "../../ops/order-desk";
 import type { HonoEnv } from "../context";
+import { AppError } from "../errors";
 import { backTo } from "./forms";
 import { Badge, money, Page, Table, withNotice } from "./shell";
 

@@ -1,9 +1,9 @@
 import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono/tiny";
 import { cronRuns } from "../../db/schema";
-import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
 import type { HonoEnv } from "../context";
+import { AppError } from "../errors";
 import { Badge, duration, Page, Table } from "./shell";
 
 export const runPages = new Hono<HonoEnv>();

@@ -1,12 +1,13 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
-import { AppError } from "../../lib/errors";
 import { formatShopTime } from "../../lib/time";
-import { parseOverride, runNow, setPaused, setScheduleOverride, setSettings, taskOr404 } from "../../ops/task-admin";
+import { Refusal } from "../../ops/refusal";
+import { knownTask, parseOverride, runNow, setPaused, setScheduleOverride, setSettings } from "../../ops/task-admin";
 import { type TaskView, taskViews } from "../../ops/task-views";
 import { nextRunsOf } from "../../scheduler/schedule";
 import type { Task } from "../../tasks/types";
 import type { HonoEnv } from "../context";
+import { AppError } from "../errors";
 import { backTo, field } from "./forms";
 import { Badge, duration, Page, withNotice } from "./shell";
 
@@ -178,20 +179,20 @@ async function render(c: Context<HonoEnv>, task: Task, shown: Shown) {
 }
 
 taskPages.get("/tasks/:name", async (c) => {
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   return c.html(await render(c, task, { notice: c.req.query("done") }));
 });
 
 taskPages.post("/tasks/:name/settings", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const body = await c.req.parseBody();
   const typed: Record<string, string | undefined> = {};
   for (const key of Object.keys(task.settingsSchema.shape)) typed[key] = field(body, key);
   try {
     await setSettings(deps, task, settingsFromForm(task, typed), deps.clock());
   } catch (err) {
-    if (!(err instanceof AppError) || err.status !== 400) throw err;
+    if (!(err instanceof Refusal) || err.reason !== "invalid") throw err;
     return c.html(await render(c, task, { problem: `${err.message}. Nothing was changed.`, typed }), 400);
   }
   return c.redirect(withNotice(`/admin/tasks/${task.name}`, "Settings saved; the next run uses them."), 303);
@@ -199,7 +200,7 @@ taskPages.post("/tasks/:name/settings", async (c) => {
 
 taskPages.post("/tasks/:name/schedule", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const body = await c.req.parseBody();
   const action = field(body, "action") ?? "preview";
   const now = deps.clock();
@@ -216,7 +217,7 @@ taskPages.post("/tasks/:name/schedule", async (c) => {
   try {
     spec = parseOverride(cron, now, tz);
   } catch (err) {
-    if (!(err instanceof AppError) || err.status !== 400) throw err;
+    if (!(err instanceof Refusal) || err.reason !== "invalid") throw err;
     return c.html(await render(c, task, { problem: `${err.message}. Nothing was changed.`, cron }), 400);
   }
   if (action !== "save") {
@@ -229,7 +230,7 @@ taskPages.post("/tasks/:name/schedule", async (c) => {
 
 taskPages.post("/tasks/:name/run", async (c) => {
   const deps = c.get("deps");
-  const task = taskOr404(c.req.param("name"));
+  const task = knownTask(c.req.param("name"));
   const dryRun = field(await c.req.parseBody(), "dryRun") === "true";
   const rec = await runNow(deps, task, { dryRun });
   const msg = `${task.name}${dryRun ? " (dry run)" : ""}: ${rec.outcome}${rec.error ? ` — ${rec.error}` : ""}`;
@@ -239,7 +240,7 @@ taskPages.post("/tasks/:name/run", async (c) => {
 for (const action of ["pause", "resume"] as const) {
   taskPages.post(`/tasks/:name/${action}`, async (c) => {
     const deps = c.get("deps");
-    const task = taskOr404(c.req.param("name"));
+    const task = knownTask(c.req.param("name"));
     await setPaused(deps, task, action === "pause", deps.clock());
     return c.redirect(backTo(await c.req.parseBody(), "/admin", `${task.name} ${action}d`), 303);
   });
