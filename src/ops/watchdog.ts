@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import * as z from "zod/mini";
 import { sendOpsAlert } from "../alerts/ops-alert";
+import { incidents } from "../db/schema";
 import { formatShopTime } from "../lib/time";
 import { parseSettings } from "../tasks/settings";
 import type { Task } from "../tasks/types";
@@ -89,12 +90,13 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
       const resolved: string[] = [];
       for (const f of all) {
         if (f.active && !f.task.paused) {
-          const ins = await deps.db.execute<{ id: string }>(sql`
-            insert into incidents (key, kind, task_name, details, opened_at)
-            values (${f.key}, ${f.kind}, ${f.task.name}, ${JSON.stringify({ message: f.message })}::jsonb, ${now})
-            on conflict (key) where resolved_at is null do nothing
-            returning id`);
-          const id = ins.rows[0]?.id;
+          // One open incident per key (a partial unique index): only the run that opens it alerts.
+          const [ins] = await deps.db
+            .insert(incidents)
+            .values({ key: f.key, kind: f.kind, taskName: f.task.name, details: { message: f.message }, openedAt: now })
+            .onConflictDoNothing({ target: incidents.key, where: isNull(incidents.resolvedAt) })
+            .returning({ id: incidents.id });
+          const id = ins?.id;
           if (!id || deps.dryRun) continue;
           opened.push(f.key);
           await sendOpsAlert(
@@ -110,14 +112,14 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
             now,
           );
         } else if (!f.active) {
-          const upd = await deps.db.execute<{ id: string; opened_at: Date | string }>(sql`
-            update incidents set resolved_at = ${now}
-            where key = ${f.key} and resolved_at is null
-            returning id, opened_at`);
-          const row = upd.rows[0];
+          const [row] = await deps.db
+            .update(incidents)
+            .set({ resolvedAt: now })
+            .where(and(eq(incidents.key, f.key), isNull(incidents.resolvedAt)))
+            .returning({ id: incidents.id, openedAt: incidents.openedAt });
           if (!row) continue;
           resolved.push(f.key);
-          const minutes = Math.round((now.getTime() - new Date(row.opened_at).getTime()) / 60_000);
+          const minutes = Math.round((now.getTime() - row.openedAt.getTime()) / 60_000);
           await sendOpsAlert(
             deps,
             {
@@ -131,10 +133,8 @@ export function createWatchdog(watched: () => readonly Task[]): Task {
           );
         }
       }
-      const open = await deps.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from incidents where resolved_at is null`,
-      );
-      return { checked: health.length, opened, resolved, open: open.rows[0]?.n ?? 0 };
+      const open = await deps.db.$count(incidents, isNull(incidents.resolvedAt));
+      return { checked: health.length, opened, resolved, open };
     },
   };
 }

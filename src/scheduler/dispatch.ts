@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { cronRuns } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
 import type { Task } from "../tasks/types";
 import { type RunRecord, runTask } from "./run-task";
@@ -23,11 +24,22 @@ export async function runCron(
   if (due.length === 0) {
     deps.log.error("cron.unknown", { cron, slot: slot.toISOString() });
     const now = deps.clock();
-    await deps.db.execute(sql`
-      insert into cron_runs (task_name, scheduled_at, status, started_at, finished_at, duration_ms, error, result)
-      values (${`unknown-cron:${cron}`}, ${slot}, 'failed', ${now}, ${now}, 0,
-              ${`no task is registered for cron "${cron}"`}, ${JSON.stringify({ cron })}::jsonb)
-      on conflict (task_name, scheduled_at) do update set duplicate_fires = cron_runs.duplicate_fires + 1`);
+    await deps.db
+      .insert(cronRuns)
+      .values({
+        taskName: `unknown-cron:${cron}`,
+        scheduledAt: slot,
+        status: "failed",
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        error: `no task is registered for cron "${cron}"`,
+        result: { cron },
+      })
+      .onConflictDoUpdate({
+        target: [cronRuns.taskName, cronRuns.scheduledAt],
+        set: { duplicateFires: sql`${cronRuns.duplicateFires} + 1` },
+      });
     return [];
   }
   const settled = await Promise.allSettled(due.map((task) => runTask(deps, task, { slot, trigger: "cron" })));

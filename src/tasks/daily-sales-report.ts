@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import type { Executor } from "../db/executor";
+import { salesReports } from "../db/schema";
 import { SALE_STATUSES } from "../db/statuses";
 import { addDays, shopDate, shopDayRange } from "../lib/time";
 import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
@@ -171,11 +172,13 @@ export const dailySalesReport: Task = {
       const ids: string[] = [];
       for (const report of reports) {
         const key = `daily-sales-report/${report.date}`;
-        const claimed = await tx.execute(sql`
-          insert into sales_reports (report_date, figures, email_key)
-          values (${report.date}::date, ${JSON.stringify(report)}::jsonb, ${key})
-          on conflict (report_date) do nothing`);
-        if ((claimed.rowCount ?? 0) === 0) continue;
+        // The ledger row is the claim: a day already reported (by a concurrent run too) is skipped.
+        const [claimed] = await tx
+          .insert(salesReports)
+          .values({ reportDate: report.date, figures: { ...report }, emailKey: key })
+          .onConflictDoNothing({ target: salesReports.reportDate })
+          .returning({ reportDate: salesReports.reportDate });
+        if (!claimed) continue;
         ids.push(
           ...(await recordEmails(
             tx,
