@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { TaskDeps } from "./types";
 
 export interface BatchLoopResult {
@@ -50,4 +50,13 @@ export async function deleteInBatches(
     return { more: n >= batchSize };
   });
   return { deleted, ...loop };
+}
+
+/**
+ * A dry run's answer: how many rows a cleanup would delete now, counted with the same predicate its
+ * batches delete by (`from` may carry an alias the predicate uses, e.g. `users u`).
+ */
+export async function countDoomed(deps: Pick<TaskDeps, "db">, from: SQL, where: SQL): Promise<number> {
+  const res = await deps.db.execute<{ n: number }>(sql`select count(*)::int as n from ${from} where ${where}`);
+  return res.rows[0]?.n ?? 0;
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
+import { countDoomed } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -48,10 +49,7 @@ export const cleanupExpiredLocks: Task = {
   async run(deps, now) {
     const { batchSize, softBudgetMs, pagesPerBatch } = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {
-      const res = await deps.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from inventory_locks where expires_at < ${now}`,
-      );
-      return { wouldDelete: res.rows[0]?.n ?? 0 };
+      return { wouldDelete: await countDoomed(deps, sql`inventory_locks`, sql`expires_at < ${now}`) };
     }
     const started = deps.clock().getTime();
     let deleted = 0;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
-import { deleteInBatches } from "./batched-delete";
+import { countDoomed, deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -28,10 +28,7 @@ export const cleanupPasswordResets: Task = {
   async run(deps, now) {
     const { batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     if (deps.dryRun) {
-      const res = await deps.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from password_resets where ${dead(now)}`,
-      );
-      return { wouldDelete: res.rows[0]?.n ?? 0 };
+      return { wouldDelete: await countDoomed(deps, sql`password_resets`, dead(now)) };
     }
     const result = await deleteInBatches(deps, batchSize, softBudgetMs, (limit) => deadResetsBatch(now, limit));
     return { ...result };

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
-import { deleteInBatches } from "./batched-delete";
+import { countDoomed, deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -33,10 +33,7 @@ export const cleanupReadNotifications: Task = {
     const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
     if (deps.dryRun) {
-      const res = await deps.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from notifications where ${doomed(cutoff)}`,
-      );
-      return { wouldDelete: res.rows[0]?.n ?? 0, cutoff: cutoff.toISOString() };
+      return { wouldDelete: await countDoomed(deps, sql`notifications`, doomed(cutoff)), cutoff: cutoff.toISOString() };
     }
     const result = await deleteInBatches(deps, batchSize, softBudgetMs, (limit) =>
       readNotificationsBatch(cutoff, limit),

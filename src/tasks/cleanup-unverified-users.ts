@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
-import { batchUntilBudget } from "./batched-delete";
+import { batchUntilBudget, countDoomed } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -47,10 +47,7 @@ export const cleanupUnverifiedUsers: Task = {
     const { retentionDays, batchSize, softBudgetMs } = parseSettings(Settings, deps.settings, this.name);
     const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
     if (deps.dryRun) {
-      const res = await deps.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from users u where ${eligible(cutoff)}`,
-      );
-      return { wouldDelete: res.rows[0]?.n ?? 0, cutoff: cutoff.toISOString() };
+      return { wouldDelete: await countDoomed(deps, sql`users u`, eligible(cutoff)), cutoff: cutoff.toISOString() };
     }
     const totals = { users: 0, passwordResets: 0, notifications: 0, locks: 0 };
     const loop = await batchUntilBudget(deps, softBudgetMs, async () => {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
 import { DAY_MS } from "../lib/time";
-import { deleteInBatches } from "./batched-delete";
+import { countDoomed, deleteInBatches } from "./batched-delete";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
 
@@ -40,8 +40,7 @@ export const pruneHistory: Task = {
     for (const { name, table, where } of targets) {
       const t = sql.raw(table);
       if (deps.dryRun) {
-        const r = await deps.db.execute<{ n: number }>(sql`select count(*)::int as n from ${t} where ${where}`);
-        result[name] = r.rows[0]?.n ?? 0;
+        result[name] = await countDoomed(deps, t, where);
         continue;
       }
       const r = await deleteInBatches(
