@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { textArray } from "../db/sql-helpers";
 import { previousRun } from "../lib/cron";
 import type { AppDeps } from "../lib/deps";
@@ -65,16 +65,16 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
  * One query for every task's state: the latest run, success and failure come from the
  * (task_name, status, scheduled_at) index, the 24-hour figures from the started_at index.
  */
-export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: Date): Promise<TaskHealth[]> {
-  const since = new Date(now.getTime() - 86_400_000);
-  const res = await deps.db.execute<Row>(sql`
-    with t(name) as (select unnest(${textArray(tasks.map((x) => x.name))})),
+/** The health read for these tasks; its plan is checked on a big run history (test/tasks/index-plans.test.ts). */
+export function healthQuery(taskNames: readonly string[], since: Date): SQL {
+  return sql`
+    with t(name) as (select unnest(${textArray(taskNames)})),
     stats as (
       select task_name, count(*)::int as runs, count(*) filter (where status = 'failed')::int as failures,
              percentile_cont(0.5) within group (order by duration_ms) as p50,
              percentile_cont(0.95) within group (order by duration_ms) as p95
       from cron_runs
-      where started_at >= ${since} and status in ('succeeded', 'failed') and task_name = any(${textArray(tasks.map((x) => x.name))})
+      where started_at >= ${since} and status in ('succeeded', 'failed') and task_name = any(${textArray(taskNames)})
       group by task_name
     )
     select t.name, s.paused, s.schedule_override, s.settings,
@@ -94,7 +94,17 @@ export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: 
                        and r.dry_run = false order by r.scheduled_at desc limit 1) ls on true
     left join lateral (select finished_at, error from cron_runs r where r.task_name = t.name and r.status = 'failed'
                        order by r.scheduled_at desc limit 1) lf on true
-    left join stats st on st.task_name = t.name`);
+    left join stats st on st.task_name = t.name`;
+}
+
+export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: Date): Promise<TaskHealth[]> {
+  const since = new Date(now.getTime() - 86_400_000);
+  const res = await deps.db.execute<Row>(
+    healthQuery(
+      tasks.map((x) => x.name),
+      since,
+    ),
+  );
   const rows = new Map(res.rows.map((r) => [r.name, r]));
   const tz = deps.config.BUSINESS_TIMEZONE;
   return tasks.map((task) => {

@@ -46,9 +46,13 @@ interface AttemptRow {
   failure_reason: string | null;
 }
 
-/** Round trip 1: the order behind a Razorpay id, with its facts, marks and payment rows. */
-export async function loadSettlement(db: Executor, lookup: SettlementLookup, eventId: string | null): Promise<Loaded> {
-  const res = await db.execute<{ r: Record<string, unknown> }>(sql`
+/**
+ * The settlement's read: the order behind a Razorpay id (or the caller's order id), with its facts,
+ * marks and payment rows, as one JSON value. Every lookup goes through an index
+ * (test/ops/console-plans.test.ts).
+ */
+export function settlementQuery(lookup: SettlementLookup, eventId: string | null): SQL {
+  return sql`
     with target as (
       select coalesce(
         ${lookup.orderId ?? null}::text,
@@ -82,9 +86,14 @@ export async function loadSettlement(db: Executor, lookup: SettlementLookup, eve
                                    or a.id = ${lookup.paymentId}::text), '[]'),
           'refunds', coalesce((select json_agg(json_build_object('id', r.id, 'paymentId', r.payment_id,
                                  'amount', r.amount) order by r.id)
+                               -- Each way a refund belongs to the order through its own index (one OR
+                               -- over them is a sequential scan of every refund).
                                from payment_refunds r
-                               where r.order_id = o.id or r.payment_id = ${lookup.paymentId}::text
-                                  or r.payment_id in (select a.id from payment_attempts a where a.order_id = o.id)), '[]'),
+                               where r.id in (
+                                 select x.id from payment_refunds x where x.order_id = o.id
+                                 union select x.id from payment_refunds x where x.payment_id = ${lookup.paymentId}::text
+                                 union select x.id from payment_attempts a join payment_refunds x on x.payment_id = a.id
+                                       where a.order_id = o.id)), '[]'),
           'payments', coalesce((select json_agg(json_build_object('id', p.id, 'transactionId', p.transaction_id,
                                  'razorpayPaymentId', p.razorpay_payment_id, 'createdAt', p.created_at)
                                  order by p.created_at desc, p.id)
@@ -100,7 +109,12 @@ export async function loadSettlement(db: Executor, lookup: SettlementLookup, eve
         from orders o join users u on u.id = o.user_id
         left join order_settlements s on s.order_id = o.id
         where o.id = (select id from target))
-    ) as r`);
+    ) as r`;
+}
+
+/** Round trip 1: the order behind a Razorpay id, with its facts, marks and payment rows. */
+export async function loadSettlement(db: Executor, lookup: SettlementLookup, eventId: string | null): Promise<Loaded> {
+  const res = await db.execute<{ r: Record<string, unknown> }>(settlementQuery(lookup, eventId));
   const r = res.rows[0]?.r as {
     seen: boolean;
     admins: string[];

@@ -4,6 +4,7 @@ import { type TestDatabase, testDeps } from "../../harness/worker";
 import { listEmails } from "../../src/ops/email-desk";
 import { dossierQuery, searchQuery } from "../../src/ops/order-desk";
 import { flaggedPayments, resolvedReviews } from "../../src/ops/payment-reviews";
+import { settlementQuery } from "../../src/payments/settlement-store";
 import { describeOnPostgres, fileSetup } from "../helpers/file-setup";
 
 // A shop with 100,000 orders from 20,000 customers, each order with a payment, an attempt, webhook
@@ -59,19 +60,21 @@ fileSetup({
   },
 });
 
+/** Tables that grow with the shop: never read by a sequential scan. */
+const BIG = [
+  "orders",
+  "users",
+  "payments",
+  "payment_attempts",
+  "webhook_events",
+  "emails",
+  "notifications",
+  "order_events",
+  "payment_checks",
+  "order_items",
+];
+
 describeOnPostgres(`the console's lookups on ${ORDERS.toLocaleString("en")} orders`, () => {
-  const BIG = [
-    "orders",
-    "users",
-    "payments",
-    "payment_attempts",
-    "webhook_events",
-    "emails",
-    "notifications",
-    "order_events",
-    "payment_checks",
-    "order_items",
-  ];
   const noSeqScan = (seq: string[]) => expect(seq.filter((t) => BIG.includes(t))).toEqual([]);
 
   it("search by order number, email, payment id and Razorpay order id reads unique or foreign-key indexes", async () => {
@@ -119,6 +122,45 @@ describeOnPostgres(`the console's lookups on ${ORDERS.toLocaleString("en")} orde
       expect(resolved.indexes).toContain("payments_review_resolved_idx");
     } finally {
       await deps.close();
+    }
+  });
+});
+
+describeOnPostgres(`the webhook's settlement read on ${ORDERS.toLocaleString("en")} orders`, () => {
+  it("finds the order by each kind of Razorpay id, and reads its facts, through indexes", async () => {
+    // The worker's own per-order tables at the size a year of trade gives them.
+    await db.query(`insert into order_settlements (order_id, version, stock_taken_at)
+      select id, 1, created_at from orders on conflict do nothing`);
+    await db.query(`insert into payment_refunds (id, payment_id, order_id, amount)
+      select 'rfnd_' || o.order_number, 'pay_' || substr(o.order_number, 5), o.id, 100 from orders o
+      where o.order_number like '%7' on conflict do nothing`);
+    await db.query(
+      `insert into inventory_locks (product_id, order_id, quantity, expires_at)
+      select i.product_id, i.order_id, 1, $1::timestamptz + interval '15 minutes' from order_items i
+      join orders o on o.id = i.order_id where o.status = 'PENDING'`,
+      [NOW],
+    );
+    await db.query("analyze order_settlements, payment_refunds, inventory_locks");
+    const all = [...BIG, "order_settlements", "payment_refunds", "inventory_locks"];
+    for (const [kind, lookup, via] of [
+      ["razorpay order", { razorpayOrderId: "order_4242", paymentId: "pay_new" }, "orders_razorpay_order_id_unique"],
+      ["payment attempt", { razorpayOrderId: null, paymentId: "pay_4242" }, "payment_attempts_pkey"],
+      ["payment row", { razorpayOrderId: "order_none", paymentId: "pay_none" }, "payments_razorpay_payment_idx"],
+      ["known order", { razorpayOrderId: null, paymentId: null, orderId: "o_unknown" }, "orders_pkey"],
+    ] as const) {
+      const plan = await explain(db, settlementQuery(lookup, "evt_plan"));
+      expect(
+        plan.seqScans.filter((t) => all.includes(t)),
+        kind,
+      ).toEqual([]);
+      expect(plan.indexes, kind).toEqual(
+        expect.arrayContaining([
+          via,
+          "webhook_events_provider_event_uq",
+          "order_settlements_pkey",
+          "payments_order_idx",
+        ]),
+      );
     }
   });
 });

@@ -1,6 +1,8 @@
 import { expect, it } from "vitest";
 import { explain } from "../../harness/plans";
 import type { TestDatabase } from "../../harness/worker";
+import { healthQuery } from "../../src/ops/health";
+import { TASKS } from "../../src/ops/registry";
 import { lowStockQuery } from "../../src/tasks/check-low-stock";
 import { expiredLocksBatch } from "../../src/tasks/cleanup-expired-locks";
 import { deadResetsBatch } from "../../src/tasks/cleanup-password-resets";
@@ -136,5 +138,22 @@ describeOnPostgres(`index plans on ${ROWS.toLocaleString("en")}-row tables`, () 
     const plan = await explain(db, lowStockQuery(NOW, 5));
     expect(plan.indexes).toContain("inventory_locks_product_expires_idx");
     expect(plan.seqScans).not.toContain("inventory_locks");
+  });
+
+  it("health (every minute, and the watchdog's input) reads a long run history through its indexes", async () => {
+    // A year of runs for every task: what cron_runs holds before prune-history's default trims it.
+    const names = TASKS.map((t) => t.name);
+    await db.query(
+      `insert into cron_runs (task_name, scheduled_at, status, started_at, finished_at, duration_ms)
+       select t.name, $1::timestamptz - (g || ' minutes')::interval,
+              case when g % 97 = 0 then 'failed' else 'succeeded' end,
+              $1::timestamptz - (g || ' minutes')::interval, $1::timestamptz - (g || ' minutes')::interval, g % 500
+       from unnest($2::text[]) t(name), generate_series(1, 20000) g`,
+      [NOW, names],
+    );
+    await db.query("analyze cron_runs");
+    const plan = await explain(db, healthQuery(names, new Date(NOW.getTime() - 86_400_000)));
+    expect(plan.seqScans).not.toContain("cron_runs");
+    expect(plan.indexes).toEqual(expect.arrayContaining(["cron_runs_task_status_slot_idx", "cron_runs_started_idx"]));
   });
 });
