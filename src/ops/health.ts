@@ -63,9 +63,9 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
 
 /**
  * One query for every task's state: the latest run, success and failure come from the
- * (task_name, status, scheduled_at) index, the 24-hour figures from the started_at index.
+ * (task_name, status, scheduled_at) index, the 24-hour figures from the started_at index (checked on
+ * a year of runs by test/tasks/index-plans.test.ts).
  */
-/** The health read for these tasks; its plan is checked on a big run history (test/tasks/index-plans.test.ts). */
 export function healthQuery(taskNames: readonly string[], since: Date): SQL {
   return sql`
     with t(name) as (select unnest(${textArray(taskNames)})),

@@ -1,6 +1,6 @@
-import { notInArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import * as z from "zod/mini";
-import { lowStockState } from "../db/schema";
+import { textArray } from "../db/sql-helpers";
 import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
 import { parseSettings } from "./settings";
 import type { Task } from "./types";
@@ -115,21 +115,20 @@ export const checkLowStock: Task = {
     const recipients = items.length > 0 ? await adminRecipients(deps) : [];
     const lowIds = low.map((r) => r.id);
     const outcome = await deps.db.transaction(async (tx) => {
-      // Recovered (or deactivated) products are re-armed: the next crossing alerts again.
-      const recovered = (
-        await tx
-          .delete(lowStockState)
-          .where(lowIds.length > 0 ? notInArray(lowStockState.productId, lowIds) : undefined)
-          .returning({ productId: lowStockState.productId })
-      ).length;
-      if (items.length === 0) return { recovered, notified: 0, emailIds: [] as string[] };
-      await tx
-        .insert(lowStockState)
-        .values(items.map((i) => ({ productId: i.productId, lastAvailable: i.available, lastAlertedAt: now })))
-        .onConflictDoUpdate({
-          target: lowStockState.productId,
-          set: { lastAvailable: sql`excluded.last_available`, lastAlertedAt: sql`excluded.last_alerted_at` },
-        });
+      // Recovered (or deactivated) products are re-armed: the next crossing alerts again. Both
+      // statements stay set-based (one array or JSON parameter): thousands of low products would
+      // otherwise be thousands of bind parameters.
+      const recovered = await tx.execute(
+        sql`delete from low_stock_state where not (product_id = any(${textArray(lowIds)}))`,
+      );
+      if (items.length === 0) return { recovered: recovered.rowCount ?? 0, notified: 0, emailIds: [] as string[] };
+      await tx.execute(sql`
+        insert into low_stock_state (product_id, last_available, last_alerted_at)
+        select x.id, x.available, ${now}
+        from jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.productId, available: i.available })))}::jsonb)
+          as x(id text, available int)
+        on conflict (product_id) do update
+          set last_available = excluded.last_available, last_alerted_at = excluded.last_alerted_at`);
       const title = `Low stock: ${items.length} product${items.length === 1 ? "" : "s"} need attention`;
       const message = items
         .slice(0, 10)
@@ -154,7 +153,7 @@ export const checkLowStock: Task = {
         ],
         now,
       );
-      return { recovered, notified: notified.rowCount ?? 0, emailIds };
+      return { recovered: recovered.rowCount ?? 0, notified: notified.rowCount ?? 0, emailIds };
     });
     await enqueueEmails(deps, outcome.emailIds);
     return { ...counts, recovered: outcome.recovered, notified: outcome.notified, emailed: outcome.emailIds.length };
