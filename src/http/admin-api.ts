@@ -7,11 +7,11 @@ import { knownTask, parseOverride, runNow, setPaused, setScheduleOverride, setSe
 import { emailPipelineStats, openIncidents, recentRuns, runById, runJson, taskViews } from "../ops/task-views";
 import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
-import { type HonoEnv, withDeps } from "./context";
+import { type WithDeps, withDeps } from "./context";
 import { AppError } from "./errors";
 import { smallBody, valid } from "./validate";
 
-export const adminApi = new Hono<HonoEnv>();
+export const adminApi = new Hono<WithDeps>();
 adminApi.use("*", requireAdmin({ basic: false }), smallBody, withDeps);
 
 async function jsonBody(req: Request): Promise<unknown> {

@@ -10,12 +10,12 @@ import { InvalidSettingsError } from "../tasks/settings";
 import { loggerFor } from "../wiring/open-deps";
 import { adminApi } from "./admin-api";
 import { opsConsole } from "./console";
-import type { HonoEnv } from "./context";
+import type { Bound } from "./context";
 import { AppError, type ErrorCode } from "./errors";
 import { health } from "./health";
 import { webhooks } from "./webhooks";
 
-export const app = new Hono<HonoEnv>();
+export const app = new Hono<Bound>();
 // Every API answer: nosniff, no framing (the console under /admin sets its own, stricter, headers).
 app.use("/api/*", secureHeaders({ contentSecurityPolicy: { frameAncestors: ["'none'"] }, xFrameOptions: "DENY" }));
 

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { requireSecret } from "../lib/config";
 import { secretsEqual } from "../lib/crypto";
-import type { HonoEnv } from "./context";
+import type { Bound } from "./context";
 import { AppError } from "./errors";
 
 /** HTTP Basic credentials, or null when the header is not Basic or cannot be read. */
@@ -26,7 +26,7 @@ function presented(header: string, allowBasic: boolean): string | null {
  * user name), compared in constant time. Without it: 401 and nothing else.
  */
 export const requireAdmin = (opts: { basic: boolean }) =>
-  createMiddleware<HonoEnv>(async (c, next) => {
+  createMiddleware<Bound>(async (c, next) => {
     const expected = requireSecret(c.env, "ADMIN_TOKEN");
     const given = presented(c.req.header("authorization") ?? "", opts.basic);
     if (!given || !(await secretsEqual(given, expected))) {

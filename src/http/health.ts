@@ -2,9 +2,9 @@ import { Hono } from "hono/tiny";
 import { loadConfig } from "../lib/config";
 import { computeHealth, isUnhealthy, type TaskHealth } from "../ops/health";
 import { TASKS } from "../ops/registry";
-import { type HonoEnv, withDeps } from "./context";
+import { type Bound, withDeps } from "./context";
 
-export const health = new Hono<HonoEnv>();
+export const health = new Hono<Bound>();
 
 // Liveness only: answers without touching the database, so it tells "the Worker can serve".
 health.get("/", (c) => c.json({ status: "ok" }));

@@ -10,10 +10,10 @@ import { recordEvent } from "../payments/settlement-store";
 import { parseRazorpayEvent, type SettleCommand } from "../payments/webhook-event";
 import { applyCourierUpdate, courierTarget } from "../shipping/courier";
 import { readBodyLimited } from "./body";
-import { type HonoEnv, withDeps } from "./context";
+import { type Bound, withDeps } from "./context";
 import { AppError } from "./errors";
 
-export const webhooks = new Hono<HonoEnv>();
+export const webhooks = new Hono<Bound>();
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -26,7 +26,7 @@ function parseJson(raw: Uint8Array): unknown {
 }
 
 /** What the signature check learned, for the handler after it (this route's own variable). */
-type RazorpayEnv = HonoEnv & {
+type RazorpayEnv = Bound & {
   Variables: { razorpay: { eventId: string; type: string; command: SettleCommand } };
 };
 
@@ -87,7 +87,7 @@ const CourierUpdate = z.looseObject({
 });
 
 /** The courier's key, checked before the body is read or the database opened. */
-const courierKey = createMiddleware<HonoEnv>(async (c, next) => {
+const courierKey = createMiddleware<Bound>(async (c, next) => {
   const token = requireSecret(c.env, "COURIER_WEBHOOK_TOKEN");
   const given = c.req.header("x-api-key") ?? "";
   if (!given || !(await secretsEqual(given, token))) throw new AppError("unauthorized", "missing or invalid x-api-key");

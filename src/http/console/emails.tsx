@@ -3,12 +3,12 @@ import * as z from "zod/mini";
 import { formatShopTime } from "../../lib/time";
 import { EMAIL_STATUSES, listEmails, resendEmail } from "../../ops/email-desk";
 import { emailPipelineStats } from "../../ops/task-views";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { valid } from "../validate";
 import { backTo } from "./forms";
 import { Badge, Page, Table } from "./shell";
 
-export const emailPages = new Hono<HonoEnv>();
+export const emailPages = new Hono<WithDeps>();
 
 const EmailsQuery = z.object({ status: z._default(z.enum(EMAIL_STATUSES), "failed"), done: z.optional(z.string()) });
 

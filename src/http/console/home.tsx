@@ -4,10 +4,10 @@ import { formatShopTime } from "../../lib/time";
 import { isUnhealthy } from "../../ops/health";
 import { flaggedCount } from "../../ops/payment-reviews";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/task-views";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { duration as ms, Page, Table } from "./shell";
 
-export const homePage = new Hono<HonoEnv>();
+export const homePage = new Hono<WithDeps>();
 
 const DOT: Record<TaskView["status"], string> = {
   ok: "#2e9d4f",

@@ -2,7 +2,7 @@ import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
 import { Hono } from "hono/tiny";
 import { requireAdmin } from "../auth";
-import { type HonoEnv, withDeps } from "../context";
+import { type WithDeps, withDeps } from "../context";
 import { smallBody } from "../validate";
 import { emailPages } from "./emails";
 import { homePage } from "./home";
@@ -12,7 +12,7 @@ import { runPages } from "./runs";
 import { taskPages } from "./tasks";
 
 /** The ops console under /admin: server-rendered pages and form posts, no script. */
-export const opsConsole = new Hono<HonoEnv>();
+export const opsConsole = new Hono<WithDeps>();
 // Nothing of the console may be framed (a stolen click on "Pause"), sniffed or given a script.
 opsConsole.use(
   "*",

@@ -2,12 +2,12 @@ import { Hono } from "hono/tiny";
 import { formatShopTime } from "../../lib/time";
 import { askRazorpay, paymentOfOrder } from "../../ops/ask-razorpay";
 import { orderByNumber, orderDossier, readSearchTerm, searchOrders, timeline } from "../../ops/order-desk";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { AppError } from "../errors";
 import { backTo } from "./forms";
 import { Badge, money, Page, Table, withNotice } from "./shell";
 
-export const orderPages = new Hono<HonoEnv>();
+export const orderPages = new Hono<WithDeps>();
 
 orderPages.get("/search", async (c) => {
   const deps = c.get("deps");

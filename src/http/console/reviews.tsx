@@ -3,11 +3,11 @@ import { formatShopTime } from "../../lib/time";
 import { flaggedPayments, resolvedReviews, resolveReview } from "../../ops/payment-reviews";
 import { openIncidents, recentIncidents } from "../../ops/task-views";
 import { operatorName } from "../auth";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { field } from "./forms";
 import { Badge, money, Page, Table, withNotice } from "./shell";
 
-export const reviewPages = new Hono<HonoEnv>();
+export const reviewPages = new Hono<WithDeps>();
 
 reviewPages.get("/reviews", async (c) => {
   const deps = c.get("deps");

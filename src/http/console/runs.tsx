@@ -2,11 +2,11 @@ import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono/tiny";
 import { cronRuns } from "../../db/schema";
 import { formatShopTime } from "../../lib/time";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { AppError } from "../errors";
 import { Badge, duration, Page, Table } from "./shell";
 
-export const runPages = new Hono<HonoEnv>();
+export const runPages = new Hono<WithDeps>();
 
 runPages.get("/runs/:id", async (c) => {
   const deps = c.get("deps");

@@ -6,12 +6,12 @@ import { knownTask, parseOverride, runNow, setPaused, setScheduleOverride, setSe
 import { type TaskView, taskViews } from "../../ops/task-views";
 import { nextRunsOf } from "../../scheduler/schedule";
 import type { Task } from "../../tasks/types";
-import type { HonoEnv } from "../context";
+import type { WithDeps } from "../context";
 import { AppError } from "../errors";
 import { backTo, field } from "./forms";
 import { Badge, duration, Page, withNotice } from "./shell";
 
-export const taskPages = new Hono<HonoEnv>();
+export const taskPages = new Hono<WithDeps>();
 
 /** The task's settings with their defaults (what a run would use for a key never set). */
 function defaultsOf(task: Task): Record<string, unknown> {
@@ -170,7 +170,7 @@ function taskPage(view: TaskView, task: Task, now: Date, tz: string, shown: Show
   );
 }
 
-async function render(c: Context<HonoEnv>, task: Task, shown: Shown) {
+async function render(c: Context<WithDeps>, task: Task, shown: Shown) {
   const deps = c.get("deps");
   const now = deps.clock();
   const [view] = await taskViews(deps, now, [task]);
