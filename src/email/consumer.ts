@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { sendOpsAlert } from "../alerts/ops-alert";
 import { emails } from "../db/schema";
 import { textArray } from "../db/sql-helpers";
@@ -60,6 +60,19 @@ export interface ConsumerCounts {
  * message delivered twice (or a re-queued copy) sends one email. First attempts go out through the
  * batch endpoint, retries one by one with the email's own Idempotency-Key.
  */
+/**
+ * Takes the batch's queued emails under a lease, in one statement by primary key (its plan is checked
+ * on 120k emails in test/tasks/index-plans.test.ts). A row another delivery holds, or one already
+ * sent, failed or dead, is not returned.
+ */
+export function emailClaim(ids: readonly string[], now: Date): SQL {
+  return sql`
+    update emails set attempts = attempts + 1, enqueued_at = ${now}, updated_at = ${now},
+                      locked_until = ${new Date(now.getTime() + LEASE_SECONDS * 1000)}
+    where id = any(${textArray(ids)}) and status = 'queued' and (locked_until is null or locked_until < ${now})
+    returning id, idempotency_key, kind, to_addresses, payload, attempts, resends`;
+}
+
 export async function consumeEmailBatch(
   deps: AppDeps,
   batch: MessageBatch<unknown>,
@@ -83,11 +96,7 @@ export async function consumeEmailBatch(
   const ids = [...byEmail.keys()];
   if (ids.length === 0) return counts;
 
-  const claimed = await deps.db.execute<ClaimedRow>(sql`
-    update emails set attempts = attempts + 1, enqueued_at = ${now}, updated_at = ${now},
-                      locked_until = ${new Date(now.getTime() + LEASE_SECONDS * 1000)}
-    where id = any(${textArray(ids)}) and status = 'queued' and (locked_until is null or locked_until < ${now})
-    returning id, idempotency_key, kind, to_addresses, payload, attempts, resends`);
+  const claimed = await deps.db.execute<ClaimedRow>(emailClaim(ids, now));
   const claimedIds = new Set(claimed.rows.map((r) => r.id));
   const unclaimed = ids.filter((id) => !claimedIds.has(id));
   if (unclaimed.length > 0) {

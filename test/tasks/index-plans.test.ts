@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { explain } from "../../harness/plans";
 import type { TestDatabase } from "../../harness/worker";
+import { emailClaim } from "../../src/email/consumer";
 import { healthQuery } from "../../src/ops/health";
 import { TASKS } from "../../src/ops/registry";
 import { lowStockQuery } from "../../src/tasks/check-low-stock";
@@ -155,5 +156,18 @@ describeOnPostgres(`index plans on ${ROWS.toLocaleString("en")}-row tables`, () 
     const plan = await explain(db, healthQuery(names, new Date(NOW.getTime() - 86_400_000)));
     expect(plan.seqScans).not.toContain("cron_runs");
     expect(plan.indexes).toEqual(expect.arrayContaining(["cron_runs_task_status_slot_idx", "cron_runs_started_idx"]));
+  });
+
+  it("the email consumer claims its batch by primary key, never by scanning the outbox", async () => {
+    const ids = await db.query<{ id: string }>("select id from emails order by created_at desc limit 100");
+    const plan = await explain(
+      db,
+      emailClaim(
+        ids.map((r) => r.id),
+        NOW,
+      ),
+    );
+    expect(plan.indexes).toContain("emails_pkey");
+    expect(plan.seqScans).not.toContain("emails");
   });
 });
