@@ -1,6 +1,6 @@
 import { Hono } from "hono/tiny";
 import { loadConfig } from "../lib/config";
-import { computeHealth, isUnhealthy, type TaskHealth } from "../ops/health";
+import { computeHealth, overallStatus, type TaskHealth } from "../ops/health";
 import { TASKS } from "../ops/registry";
 import { type Bound, withDeps } from "./context";
 
@@ -36,9 +36,8 @@ type Answer = { body: unknown; status: 200 | 503; at: number };
 const cache = new Map<string, Answer>();
 
 /**
- * Per task: last run, last success, status, duration, overdue and the 24-hour figures. 503 when a
- * HIGH-priority task is overdue or its last run failed; "degraded" when a HIGH task is paused or any
- * task is late, failing or misconfigured. Public, so status only (errors are in the admin API), and
+ * Per task: last run, last success, status, duration, overdue and the 24-hour figures; the overall
+ * word from overallStatus, 503 when "unhealthy". Public, so status only (errors are in the admin API), and
  * answered from a short cache so that polling it cannot load the database.
  */
 health.get(
@@ -59,18 +58,14 @@ health.get(
     const deps = c.get("deps");
     const now = deps.clock();
     const tasks = await computeHealth(deps, TASKS, now);
-    const unhealthy = isUnhealthy(tasks);
-    const degraded = tasks.some(
-      (t) =>
-        t.overdue || t.lastRun?.status === "failed" || t.configError !== null || (t.paused && t.priority === "HIGH"),
-    );
+    const overall = overallStatus(tasks);
     const body = {
-      status: unhealthy ? "unhealthy" : degraded ? "degraded" : "ok",
+      status: overall,
       checkedAt: now.toISOString(),
       timezone: deps.config.BUSINESS_TIMEZONE,
       tasks: Object.fromEntries(tasks.map((t) => [t.name, publicView(t)])),
     };
-    const status = unhealthy ? 503 : 200;
+    const status = overall === "unhealthy" ? 503 : 200;
     cache.set(c.env.DATABASE_URL, { body, status, at: Date.now() });
     c.header("Cache-Control", "no-store");
     return c.json(body, status);

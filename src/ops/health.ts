@@ -184,6 +184,17 @@ export async function computeHealth(deps: AppDeps, tasks: readonly Task[], now: 
 }
 
 /** 503 when a HIGH task (locks, payments) is overdue or its last run failed. */
-export function isUnhealthy(tasks: TaskHealth[]): boolean {
-  return tasks.some((t) => t.priority === "HIGH" && !t.paused && (t.overdue || t.lastRun?.status === "failed"));
+/**
+ * The shop's background work in one word, for /api/health/cron and the console alike: "unhealthy"
+ * when a HIGH-priority task is overdue or its last run failed; "degraded" when a HIGH task is paused
+ * or any task is late, failing or misconfigured; else "ok".
+ */
+export function overallStatus(tasks: readonly TaskHealth[]): "ok" | "degraded" | "unhealthy" {
+  if (tasks.some((t) => t.priority === "HIGH" && !t.paused && (t.overdue || t.lastRun?.status === "failed"))) {
+    return "unhealthy";
+  }
+  const degraded = tasks.some(
+    (t) => t.overdue || t.lastRun?.status === "failed" || t.configError !== null || (t.paused && t.priority === "HIGH"),
+  );
+  return degraded ? "degraded" : "ok";
 }

@@ -331,6 +331,20 @@ describe("emails", () => {
 });
 
 describe("runs and tasks", () => {
+  it("the overview's word is the health endpoint's: a paused HIGH task is degraded on both", async () => {
+    const overall = async () => /id="overall">([a-z]+)</.exec((await browse("/admin")).html)?.[1];
+    const health = async () =>
+      ((await (await callWorker(env(), "/api/health/cron")).json()) as { status: string }).status;
+    expect(await overall()).toBe(await health());
+    await browse("/admin/tasks/reconcile-stale-payments/pause", { form: {} });
+    try {
+      expect(await health()).not.toBe("ok");
+      expect(await overall()).toBe(await health());
+    } finally {
+      await browse("/admin/tasks/reconcile-stale-payments/resume", { form: {} });
+    }
+  });
+
   it("run now goes to the run's page, which shows its result and the task's recent runs", async () => {
     const res = await browse("/admin/tasks/cleanup-expired-locks/run", { form: { dryRun: "true" } });
     expect(res.status).toBe(303);

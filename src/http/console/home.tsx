@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import { formatShopTime } from "../../lib/time";
-import { isUnhealthy } from "../../ops/health";
+import { overallStatus } from "../../ops/health";
 import { flaggedCount } from "../../ops/payment-reviews";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/task-views";
 import type { WithDeps } from "../context";
@@ -50,11 +50,7 @@ homePage.get("/", async (c) => {
     openIncidents(deps),
     flaggedCount(deps),
   ]);
-  const overall = isUnhealthy(tasks)
-    ? "unhealthy"
-    : tasks.some((t) => t.overdue || t.status === "failing")
-      ? "degraded"
-      : "ok";
+  const overall = overallStatus(tasks);
   const localStubs =
     deps.config.RESEND_API_BASE.includes("127.0.0.1") || deps.config.RESEND_API_BASE.includes("localhost");
   return c.html(
