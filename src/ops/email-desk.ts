@@ -5,7 +5,7 @@ import type { AppDeps } from "../lib/deps";
 import { enqueueEmails } from "../notices/outbox";
 import { Refusal } from "./refusal";
 
-export { EMAIL_STATUSES };
+export { EMAIL_STATUSES, type EmailStatus };
 
 /** The newest emails in one state (emails_status_created_idx): who, what, and why it failed. */
 export function listEmails(deps: Pick<AppDeps, "db">, status: EmailStatus, limit = 100) {

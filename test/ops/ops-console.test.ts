@@ -411,6 +411,10 @@ describe("payments needing review", () => {
     expect(page.html).toContain("amount mismatch");
     const empty = await browse(`/admin/reviews/${c.paymentRowId}/resolve`, { form: { note: "  " } });
     expect(empty.location).toContain("problem=");
+    // Every refusal of the note comes back beside the form, not as an error page.
+    const long = await browse(`/admin/reviews/${c.paymentRowId}/resolve`, { form: { note: "x".repeat(501) } });
+    expect(long.status).toBe(303);
+    expect(decodeURIComponent(long.location ?? "")).toContain("longer than 500 characters");
     expect(await count(db, "payments", "id = $1 and needs_review", [c.paymentRowId])).toBe(1);
     const done = await browse(`/admin/reviews/${c.paymentRowId}/resolve`, {
       form: { note: "refunded the difference" },

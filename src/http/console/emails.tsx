@@ -1,7 +1,8 @@
+import type { FC } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { formatShopTime } from "../../lib/time";
-import { EMAIL_STATUSES, listEmails, resendEmail } from "../../ops/email-desk";
+import { EMAIL_STATUSES, type EmailStatus, listEmails, resendEmail } from "../../ops/email-desk";
 import { emailPipelineStats } from "../../ops/task-views";
 import type { WithDeps } from "../context";
 import { valid } from "../validate";
@@ -9,6 +10,27 @@ import { backTo } from "./forms";
 import { Badge, Page, Table } from "./shell";
 
 export const emailPages = new Hono<WithDeps>();
+
+/** The outbox at a glance, one link per email state (the overview and the emails page). */
+export const EmailPipeline: FC<{
+  stats: Awaited<ReturnType<typeof emailPipelineStats>>;
+  current?: EmailStatus;
+  id?: string;
+}> = ({ stats, current, id }) => (
+  <nav class="kpis" id={id} aria-label="Email states">
+    {EMAIL_STATUSES.map((s) => (
+      <a class="kpi" href={`/admin/emails?status=${s}`} aria-current={s === current ? "page" : undefined}>
+        {s}
+        <b>{stats[s]}</b>
+      </a>
+    ))}
+    {stats.oldestQueuedAgeSeconds !== null && (
+      <span class="kpi">
+        oldest queued<b>{stats.oldestQueuedAgeSeconds} s</b>
+      </span>
+    )}
+  </nav>
+);
 
 const EmailsQuery = z.object({ status: z._default(z.enum(EMAIL_STATUSES), "failed"), done: z.optional(z.string()) });
 
@@ -22,19 +44,7 @@ emailPages.get("/emails", valid("query", EmailsQuery), async (c) => {
   return c.html(
     <Page title={`Emails: ${status}`} now={now} timeZone={tz} notice={c.req.query("done")}>
       <section>
-        <nav class="kpis" aria-label="Email states">
-          {EMAIL_STATUSES.map((s) => (
-            <a class="kpi" href={`/admin/emails?status=${s}`} aria-current={s === status ? "page" : undefined}>
-              {s}
-              <b>{stats[s]}</b>
-            </a>
-          ))}
-          {stats.oldestQueuedAgeSeconds !== null && (
-            <span class="kpi">
-              oldest queued<b>{stats.oldestQueuedAgeSeconds} s</b>
-            </span>
-          )}
-        </nav>
+        <EmailPipeline stats={stats} current={status} />
       </section>
       <section>
         {rows.length === 0 ? (

@@ -5,6 +5,7 @@ import { overallStatus } from "../../ops/health";
 import { flaggedCount } from "../../ops/payment-reviews";
 import { emailPipelineStats, openIncidents, recentRuns, runJson, type TaskView, taskViews } from "../../ops/task-views";
 import type { WithDeps } from "../context";
+import { EmailPipeline } from "./emails";
 import { duration as ms, Page, Table } from "./shell";
 
 export const homePage = new Hono<WithDeps>();
@@ -156,19 +157,7 @@ homePage.get("/", async (c) => {
       </section>
       <section>
         <h2>Email pipeline</h2>
-        <div class="kpis" id="emails">
-          {(["queued", "sent", "failed", "dead"] as const).map((k) => (
-            <a class="kpi" href={`/admin/emails?status=${k}`}>
-              {k}
-              <b>{emails[k] ?? 0}</b>
-            </a>
-          ))}
-          {emails.oldestQueuedAgeSeconds !== null && (
-            <div class="kpi">
-              oldest queued<b>{emails.oldestQueuedAgeSeconds} s</b>
-            </div>
-          )}
-        </div>
+        <EmailPipeline stats={emails} id="emails" />
       </section>
       <section id="runs-section">
         <h2>Recent runs{task ? ` of ${task}` : ""}</h2>

@@ -1,6 +1,7 @@
 import { Hono } from "hono/tiny";
 import { formatShopTime } from "../../lib/time";
 import { flaggedPayments, resolvedReviews, resolveReview } from "../../ops/payment-reviews";
+import { Refusal } from "../../ops/refusal";
 import { openIncidents, recentIncidents } from "../../ops/task-views";
 import { operatorName } from "../auth";
 import type { WithDeps } from "../context";
@@ -111,14 +112,15 @@ reviewPages.get("/reviews", async (c) => {
 reviewPages.post("/reviews/:paymentId/resolve", async (c) => {
   const deps = c.get("deps");
   const note = field(await c.req.parseBody(), "note") ?? "";
-  if (note.trim() === "") {
-    return c.redirect(
-      withNotice("/admin/reviews", "Say what was done before resolving: nothing was changed.", "problem"),
-      303,
-    );
-  }
   const who = operatorName(c.req.header("authorization"));
-  const done = await resolveReview(deps, c.req.param("paymentId"), who, note, deps.clock());
+  let done: boolean;
+  try {
+    done = await resolveReview(deps, c.req.param("paymentId"), who, note, deps.clock());
+  } catch (err) {
+    // The note's rules live with the review (ops); the page only shows the refusal back.
+    if (!(err instanceof Refusal) || err.reason !== "invalid") throw err;
+    return c.redirect(withNotice("/admin/reviews", `${err.message}: nothing was changed.`, "problem"), 303);
+  }
   return c.redirect(
     withNotice("/admin/reviews", done ? `Resolved by ${who}.` : "Already resolved: nothing was changed."),
     303,
