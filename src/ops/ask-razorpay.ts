@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { orders, payments, taskSettings } from "../db/schema";
 import type { AppDeps } from "../lib/deps";
-import { recordChecks } from "../payments/checks";
+import { checkOf, recordChecks } from "../payments/checks";
 import { razorpayClient } from "../payments/razorpay-api";
 import { type PendingPayment, type ReconcileStep, reconcileOne } from "../payments/reconcile-one";
 import { reconcilerSettings } from "../tasks/reconcile-stale-payments";
@@ -31,17 +31,7 @@ export async function askRazorpay(deps: AppDeps, payment: PendingPayment, dryRun
     dryRun,
   );
   if (!dryRun) {
-    await recordChecks(deps.db, [
-      {
-        orderId: payment.order_id,
-        paymentId: payment.id,
-        razorpayId: step.razorpayId,
-        source: "console",
-        outcome: step.outcome,
-        detail: step.detail ?? null,
-        checkedAt: now,
-      },
-    ]);
+    await recordChecks(deps.db, [checkOf(payment, step, "console", now)]);
   }
   const [after] = await deps.db
     .select({ orderStatus: orders.status, paymentStatus: payments.status })

@@ -16,7 +16,7 @@ export interface TaskSettingsRow {
 
 export type ClaimOutcome = (
   | { kind: "claimed"; runId: string; takeover: boolean }
-  | { kind: "skipped"; runId: string }
+  | { kind: "skipped"; runId: string; reason: string }
   | { kind: "duplicate"; runId: string; status: string }
 ) & { taskSettings: TaskSettingsRow };
 
@@ -87,7 +87,7 @@ export async function claimSlot(db: Db, r: ClaimRequest): Promise<ClaimOutcome> 
     await db.execute(sql`
       update cron_runs set status = 'skipped', finished_at = started_at, duration_ms = 0, error = ${skip}
       where id = ${row.id} and claim_token = ${r.token}`);
-    return { kind: "skipped", runId: row.id, taskSettings };
+    return { kind: "skipped", runId: row.id, reason: skip, taskSettings };
   }
   return { kind: "claimed", runId: row.id, takeover: row.took_over, taskSettings };
 }

@@ -84,7 +84,7 @@ async function runOnPool(deps: AppDeps, task: Task, opts: RunOptions): Promise<R
     return { runId: claim.runId, taskName: task.name, outcome: "duplicate" };
   }
   if (claim.kind === "skipped") {
-    log.info("task.skipped", { runId: claim.runId, reason: skipReason(claim.taskSettings, opts.trigger) });
+    log.info("task.skipped", { runId: claim.runId, reason: claim.reason });
     return { runId: claim.runId, taskName: task.name, outcome: "skipped" };
   }
   log.info("task.start", { runId: claim.runId, takeover: claim.takeover });

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { forEachLimited } from "../lib/concurrency";
 import { errorMessage } from "../lib/errors";
 import { adminRecipients, enqueueEmails, recordEmails } from "../notices/outbox";
-import { type PaymentCheck, recordChecks } from "../payments/checks";
+import { checkOf, type PaymentCheck, recordChecks } from "../payments/checks";
 import { razorpayClient } from "../payments/razorpay-api";
 import { type Answer, askAbout, type ReconcileOutcome, settleAnswer } from "../payments/reconcile-one";
 import { parseSettings } from "./settings";
@@ -113,15 +113,7 @@ export const reconcileStalePayments: Task = {
       const step = await settleAnswer(deps, p, answer, now, s.abandonMinutes * 60_000, deps.dryRun);
       c.checked++;
       c.apiCalls += step.apiCalls;
-      checks.push({
-        orderId: p.order_id,
-        paymentId: p.id,
-        razorpayId: step.razorpayId,
-        source: "reconciler",
-        outcome: step.outcome,
-        detail: step.detail ?? null,
-        checkedAt: now,
-      });
+      checks.push(checkOf(p, step, "reconciler", now));
       if (step.outcome === "unknown_id")
         flagged.push({ id: p.id, razorpayId: step.razorpayId, reason: step.detail ?? "unknown id" });
       const key = COUNTER[step.outcome];
