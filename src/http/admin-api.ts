@@ -1,10 +1,17 @@
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { formatShopTime } from "../lib/time";
 import { askRazorpay, paymentById } from "../ops/ask-razorpay";
 import { findTask } from "../ops/registry";
 import { knownTask, parseOverride, runNow, setPaused, setScheduleOverride, setSettings } from "../ops/task-admin";
-import { emailPipelineStats, openIncidents, recentRuns, runById, runJson, taskViews } from "../ops/task-views";
+import {
+  emailPipelineStats,
+  openIncidents,
+  recentRuns,
+  runById,
+  runJson,
+  taskViews,
+  upcoming,
+} from "../ops/task-views";
 import { nextRunsOf } from "../scheduler/schedule";
 import { requireAdmin } from "./auth";
 import { type WithDeps, withDeps } from "./context";
@@ -106,7 +113,7 @@ adminApi.put("/tasks/:name/schedule", async (c) => {
     task: task.name,
     override: spec.source,
     timezone: tz,
-    nextRuns: next.map((d) => ({ at: d.toISOString(), shopTime: formatShopTime(d, tz) })),
+    nextRuns: upcoming(next, tz),
   });
 });
 

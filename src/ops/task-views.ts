@@ -14,6 +14,11 @@ export interface TaskView extends TaskHealth {
   nextRuns: { at: string; shopTime: string }[];
 }
 
+/** Upcoming runs as the API and the console show them: the instant, and the shop's clock. */
+export function upcoming(runs: readonly Date[], tz: string): { at: string; shopTime: string }[] {
+  return runs.map((d) => ({ at: d.toISOString(), shopTime: formatShopTime(d, tz) }));
+}
+
 export async function taskViews(deps: AppDeps, now: Date, tasks: readonly Task[] = TASKS): Promise<TaskView[]> {
   const health = await computeHealth(deps, tasks, now);
   const tz = deps.config.BUSINESS_TIMEZONE;
@@ -24,10 +29,7 @@ export async function taskViews(deps: AppDeps, now: Date, tasks: readonly Task[]
       ...h,
       deletes: task?.deletes ?? false,
       pausable: !(task?.unpausable ?? false),
-      nextRuns:
-        h.paused || !sched
-          ? []
-          : nextRunsOf(sched, now, 5).map((d) => ({ at: d.toISOString(), shopTime: formatShopTime(d, tz) })),
+      nextRuns: h.paused || !sched ? [] : upcoming(nextRunsOf(sched, now, 5), tz),
     };
   });
 }
