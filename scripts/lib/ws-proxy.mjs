@@ -65,6 +65,8 @@ function protocolReader(conn, stats) {
           started = true;
           conn.database = startupDatabase(buf.subarray(0, len));
           stats.connections += 1;
+          conn.counts = stats.byDatabase[conn.database] ??= { connections: 0, roundTrips: 0 };
+          conn.counts.connections += 1;
         }
         buf = buf.subarray(len);
         continue;
@@ -76,6 +78,7 @@ function protocolReader(conn, stats) {
       if (type === "S" || type === "Q") {
         stats.roundTrips += 1;
         conn.roundTrips += 1;
+        if (conn.counts) conn.counts.roundTrips += 1;
         completed.push(conn.roundTrips);
       }
       buf = buf.subarray(len + 1);
@@ -89,7 +92,8 @@ function protocolReader(conn, stats) {
  * @returns {Promise<{ port: number, close: () => Promise<void>, stats: { connections: number, roundTrips: number }, faults: Map<string, any> }>}
  */
 export async function startWsProxy({ port = 0, host = "127.0.0.1", allowedPorts = null } = {}) {
-  const stats = { connections: 0, roundTrips: 0, dropped: 0 };
+  // Totals, and per database name (each test file owns one, so a test can count only its own).
+  const stats = { connections: 0, roundTrips: 0, dropped: 0, byDatabase: {} };
   /** database → { mode: "drop-before" | "drop-after", at: n, times: n } */
   const faults = new Map();
   const server = http.createServer((req, res) => {
